@@ -1,0 +1,31 @@
+# Two commands set up a fresh clone:
+#   make demo   installs pneumo_nb in .venv and runs the main job on the bundled sample
+#   make test   installs the dev tools in .venv and runs every notebook as a test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# PyPI's torchvision is built against PyPI's torch. A CPU-only torch wheel picked up from a locally configured
+# --find-links folder would be preferred by pip (its "+cpu" version sorts higher) and then torchvision fails to
+# load ("operator torchvision::nms does not exist"), so installs here look at the package index only.
+PIP    := PIP_FIND_LINKS=' ' $(BIN)/python -m pip
+
+.PHONY: demo test install install-dev export clean-nbs
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+install: $(BIN)/python
+	$(PIP) install -q -e .
+
+install-dev: $(BIN)/python
+	$(PIP) install -q -e ".[dev]"
+
+demo: install
+	$(BIN)/pneumo-data dataloaders
+
+test: install-dev
+	PATH="$(BIN):$$PATH" tools/test_notebooks.sh
+
+export: install-dev
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
