@@ -17,6 +17,7 @@ import argparse, json, sys, time
 from pathlib import Path
 import torch
 from fastai.vision.all import *
+from fastai.callback.channelslast import ChannelsLast
 from pneumo_nb.train import TrainConfig, config_dls, config_learner, train_xray, train_parser
 
 class LoopSpeed(Callback):
@@ -34,6 +35,7 @@ def model_only_speed(cfg:TrainConfig, n_batches:int=20, out=Path('.')) -> float:
     learn = config_learner(cfg, dls, out)
     batches = [b for _, b in zip(range(n_batches + 2), dls.train)]
     learn.create_opt(); learn.model.train()
+    if any(isinstance(cb, ChannelsLast) for cb in learn.cbs): learn.model.to(memory_format=torch.channels_last)
     def step(xb, yb):
         loss = learn.loss_func(learn.model(xb), yb)
         loss.backward(); learn.opt.step(); learn.opt.zero_grad()
