@@ -1,5 +1,5 @@
 # Two commands set up a fresh clone:
-#   make demo   installs pneumo_nb in .venv and runs the main job on the bundled sample
+#   make demo   installs pneumo_nb in .venv and trains the default recipe on the bundled sample (outputs/demo)
 #   make test   installs the dev tools in .venv and runs every notebook as a test
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 # load ("operator torchvision::nms does not exist"), so installs here look at the package index only.
 PIP    := PIP_FIND_LINKS=' ' $(BIN)/python -m pip
 
-.PHONY: demo test install install-dev export clean-nbs
+.PHONY: demo test install install-dev export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ install-dev: $(BIN)/python
 	$(PIP) install -q -e ".[dev]"
 
 demo: install
-	$(BIN)/pneumo-data dataloaders
+	$(BIN)/pneumo-train --out outputs/demo
 
 test: install-dev
 	PATH="$(BIN):$$PATH" tools/test_notebooks.sh
