@@ -1,5 +1,5 @@
 # Two commands set up a fresh clone:
-#   make demo   installs pneumo_nb in .venv and trains the default recipe on the bundled sample (outputs/demo)
+#   make demo   installs pneumo_nb in .venv, trains the default recipe on the bundled sample and predicts with it (outputs/demo)
 #   make test   installs the dev tools in .venv and runs every notebook as a test
 PYTHON ?= python3
 VENV   ?= .venv
@@ -23,6 +23,7 @@ install-dev: $(BIN)/python
 
 demo: install
 	$(BIN)/pneumo-train --out outputs/demo
+	$(BIN)/pneumo-predict outputs/demo/model.pth pneumo_nb/sample/train --csv outputs/demo/predictions.csv
 
 test: install-dev
 	PATH="$(BIN):$$PATH" tools/test_notebooks.sh

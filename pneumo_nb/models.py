@@ -203,7 +203,7 @@ def xray_model(arch:str='xray_cnn', # a name in `ARCHS` or a timm architecture
     if kind == 'torchvision': return create_vision_model(TORCHVISION_ARCHS[arch], n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
 
-# %% ../nbs/06_models.ipynb #f1a1f523
+# %% ../nbs/06_models.ipynb #784d463e
 def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
                  arch:str='xray_cnn', # a name in `ARCHS` or a timm architecture
                  pretrained:bool|None=None, # start from ImageNet weights; None: whenever `arch` has them
@@ -231,5 +231,6 @@ def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
         if pretrained: fetch_weights(arch)
         with _hub_offline() if pretrained else contextlib.nullcontext():
             learn = vision_learner(dls, arch, pretrained=pretrained, loss_func=loss_func, metrics=metrics, **kwargs)
+    learn.arch_name = arch   # kept with the model, so its weights-only export can rebuild the network
     if torch.cuda.is_available(): learn = learn.to_fp16()
     return learn

@@ -1,0 +1,52 @@
+#!/usr/bin/env python
+"""Benchmark prediction: single-image latency and folder throughput.
+
+    python benchmarks/predict_speed.py [--model MODEL] [--folder FOLDER] [--limit 1000] [--out runs/predict_speed]
+
+MODEL is a model.pkl or model.pth written by pneumo-train; without it, the default architecture (xray_cnn, 224 px)
+is trained for one epoch on the bundled sample first (speed does not depend on how well a model was trained).
+Reports, on this machine's CPU (or GPU when the model is loaded there):
+- latency of one image, from the file on disk to the answer (`XRayPredictor.predict`), median and 90th percentile;
+- throughput of `predict_folder` on the first LIMIT images of FOLDER (default: the bundled sample), in batches,
+  with 0 and with 1 loader processes, next to predicting the same files one at a time.
+Results go to OUT/predict_speed.json as well.
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np, torch
+from pneumo_nb.data import image_files, sample_path
+from pneumo_nb.inference import load_model
+from pneumo_nb.train import TrainConfig, train_xray
+
+def timed(f):
+    t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--model', type=Path, default=None)
+    p.add_argument('--folder', type=Path, default=None)
+    p.add_argument('--limit', type=int, default=1000)
+    p.add_argument('--n-latency', type=int, default=100)
+    p.add_argument('--bs', type=int, default=32)
+    p.add_argument('--out', type=Path, default=Path('runs/predict_speed'))
+    a = p.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    if a.model is None:
+        train_xray(TrainConfig(epochs=1, lr=1e-3), a.out/'model', show=False)
+        a.model = a.out/'model/model.pth'
+    pred = load_model(a.model)
+    files = image_files(a.folder or sample_path()/'train')[:a.limit]
+    lat_files = (files * (a.n_latency // len(files) + 1))[:a.n_latency]
+    for f in lat_files[:5]: pred.predict(f)   # warm up
+    lat = np.array([timed(lambda: pred.predict(f))[1] for f in lat_files]) * 1000
+    res = dict(model=str(a.model), predictor=repr(pred), folder=str(a.folder or sample_path()/'train'), n_images=len(files),
+               bs=a.bs, torch_threads=torch.get_num_threads(),
+               latency_ms_median=round(float(np.median(lat)), 1), latency_ms_p90=round(float(np.percentile(lat, 90)), 1),
+               one_at_a_time_images_per_s=round(1000 / float(np.mean(lat)), 1))
+    for w in (0, 1):
+        pred.predict_folder(files[:a.bs * 2], bs=a.bs, num_workers=w, progress=False)   # warm up
+        table, s = timed(lambda: pred.predict_folder(files, bs=a.bs, num_workers=w, progress=False))
+        assert table.error.isna().all(), table[table.error.notna()]
+        res[f'folder_images_per_s_workers_{w}'] = round(len(files) / s, 1)
+    (a.out/'predict_speed.json').write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
