@@ -7,8 +7,9 @@ MODEL is a model.pkl or model.pth written by pneumo-train; without it, the defau
 is trained for one epoch on the bundled sample first (speed does not depend on how well a model was trained).
 Reports, on this machine's CPU (or GPU when the model is loaded there):
 - latency of one image, from the file on disk to the answer (`XRayPredictor.predict`), median and 90th percentile;
-- throughput of `predict_folder` on the first LIMIT images of FOLDER (default: the bundled sample), in batches,
-  with 0 and with 1 loader processes, next to predicting the same files one at a time.
+- throughput of `predict_folder` on the first LIMIT images of FOLDER (default: the bundled sample), for each batch
+  size BS (default 1 4 8 16 32), with 0 and with 1 loader processes, next to predicting the files one at a time;
+  each the median of REPEATS runs (default 3).
 Results go to OUT/predict_speed.json as well.
 """
 import argparse, json, time
@@ -27,7 +28,8 @@ if __name__ == '__main__':
     p.add_argument('--folder', type=Path, default=None)
     p.add_argument('--limit', type=int, default=1000)
     p.add_argument('--n-latency', type=int, default=100)
-    p.add_argument('--bs', type=int, default=32)
+    p.add_argument('--bs', type=int, nargs='+', default=[1, 4, 8, 16, 32])
+    p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--out', type=Path, default=Path('runs/predict_speed'))
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -39,14 +41,19 @@ if __name__ == '__main__':
     lat_files = (files * (a.n_latency // len(files) + 1))[:a.n_latency]
     for f in lat_files[:5]: pred.predict(f)   # warm up
     lat = np.array([timed(lambda: pred.predict(f))[1] for f in lat_files]) * 1000
+    assert pred.predict_folder(files, progress=False).error.isna().all(), 'unreadable images in the folder'
+    def rate(**kw):
+        "Median images per second of `predict_folder` over `--repeats` runs"
+        ss = [timed(lambda: pred.predict_folder(files, progress=False, **kw))[1] for _ in range(a.repeats)]
+        return round(len(files) / float(np.median(ss)), 1)
     res = dict(model=str(a.model), predictor=repr(pred), folder=str(a.folder or sample_path()/'train'), n_images=len(files),
-               bs=a.bs, torch_threads=torch.get_num_threads(),
+               torch_threads=torch.get_num_threads(),
                latency_ms_median=round(float(np.median(lat)), 1), latency_ms_p90=round(float(np.percentile(lat, 90)), 1),
-               one_at_a_time_images_per_s=round(1000 / float(np.mean(lat)), 1))
-    for w in (0, 1):
-        pred.predict_folder(files[:a.bs * 2], bs=a.bs, num_workers=w, progress=False)   # warm up
-        table, s = timed(lambda: pred.predict_folder(files, bs=a.bs, num_workers=w, progress=False))
-        assert table.error.isna().all(), table[table.error.notna()]
-        res[f'folder_images_per_s_workers_{w}'] = round(len(files) / s, 1)
+               one_at_a_time_images_per_s=round(1000 / float(np.mean(lat)), 1),
+               repeats=a.repeats, folder_images_per_s_default=rate())
+    for bs in a.bs:
+        for w in (0, 1):
+            pred.predict_folder(files[:64], bs=bs, num_workers=w, progress=False)   # warm up
+            res[f'folder_images_per_s_bs_{bs}_workers_{w}'] = rate(bs=bs, num_workers=w)
     (a.out/'predict_speed.json').write_text(json.dumps(res, indent=2))
     print(json.dumps(res, indent=2))

@@ -167,7 +167,7 @@ def plot_training_curves(history:pd.DataFrame, # from `read_history`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/07_train.ipynb #8ea0d160
+# %% ../nbs/07_train.ipynb #581871b2
 def _best_epoch(history:pd.DataFrame, monitor:str) -> int|None:
     if not len(history): return None
     return int(history[monitor].idxmin() if monitor == 'valid_loss' else history[monitor].idxmax())
@@ -220,7 +220,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
            'history': json.loads(history.to_json(orient='records')) if len(history) else []}
     if rank_distrib() == 0:
         learn.threshold = threshold
-        export_learner(learn, out/'model.pkl')
+        export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
         export_weights(learn, out/'model.pth', arch=cfg.arch)
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
         if len(history):
