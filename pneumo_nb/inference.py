@@ -19,7 +19,7 @@ from .augment import xray_aug_transforms
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'load_model',
-           'prediction_files', 'predict_parser', 'pneumo_predict']
+           'prediction_files', 'add_prediction_args', 'check_bs', 'predict_parser', 'pneumo_predict']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(ValueError):
@@ -27,7 +27,7 @@ class ModelFileError(ValueError):
 
 WEIGHTS_FORMAT = 'pneumo_nb weights-only model'  # the `format` written in every model.json
 
-# %% ../nbs/08_inference.ipynb #2bca08e7
+# %% ../nbs/08_inference.ipynb #35f3971c
 Prediction = namedtuple('Prediction', 'label probability threshold')
 
 def _fused(model:nn.Module) -> nn.Module:
@@ -76,12 +76,13 @@ class XRayPredictor:
     def from_learner(cls, learn:Learner, # a trained learner, e.g. from `train_xray` or `load_learner`
                      threshold:float|None=None, # default: the learner's stored threshold, else 0.5
                      arch:str|None=None, # default: the name `xray_learner` stored on the learner
+                     device=None, # default: the device the learner's model is on
                     ) -> XRayPredictor:
         "The predictor of `learn`, preprocessing as its validation `DataLoaders` do"
         s = _learner_settings(learn)
         return cls(learn.model, list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
-                   pad_mode=s['pad_mode'])
+                   pad_mode=s['pad_mode'], device=device)
 
     @property
     def settings(self) -> dict:
@@ -154,7 +155,7 @@ def predict(self:XRayPredictor, src, # a path, a PIL image or a NumPy array (gra
     p = float(self.probabilities(self.batch([src]), tta=tta)[0])
     return Prediction('PNEUMONIA' if p >= self.threshold else 'NORMAL', p, self.threshold)
 
-# %% ../nbs/08_inference.ipynb #dfcd02fe
+# %% ../nbs/08_inference.ipynb #505ddb86
 def export_learner(learn:Learner, # the trained learner
                    fname:Path='model.pkl', # where to write it (relative to `learn.path` unless absolute)
                    threshold:float|None=None, # the operating threshold to store; default: the learner's, else 0.5
@@ -163,9 +164,7 @@ def export_learner(learn:Learner, # the trained learner
     if threshold is not None: learn.threshold = float(threshold)
     fname = learn.path/fname
     if rank_distrib(): return None
-    def write(tmp):
-        learn.export(tmp.resolve())
-    return write_atomic(fname, write)
+    return write_atomic(fname, lambda tmp: learn.export(tmp.resolve()))
 
 @patch
 def export_weights(self:XRayPredictor, fname:Path='model.pth', # the state dict; the settings go next to it, as .json
@@ -192,7 +191,7 @@ def export_weights(learn:Learner, # the trained learner
     "The weights-only form of `learn`: `fname` (state dict) and `fname` with suffix `.json`"
     return XRayPredictor.from_learner(learn, threshold, arch).export_weights(fname)
 
-# %% ../nbs/08_inference.ipynb #524c638e
+# %% ../nbs/08_inference.ipynb #c400361d
 def _load_pickle(fname:Path, device) -> Learner:
     try: plain = torch.load(fname, map_location='cpu', weights_only=True)   # safe: only tensors and containers load
     except Exception: plain = None                                          # a pickled Learner (or not a model at all)
@@ -251,9 +250,7 @@ def load_model(fname:Path, # `model.pkl` (fastai export) or `model.pth` / `model
     if fname.is_dir(): raise ModelFileError(f"'{fname}' is a folder: pass the model file in it, e.g. '{fname/'model.pkl'}'")
     if fname.suffix in ('.json', '.pth', '.pt'):
         return _load_weights(fname, device)
-    pred = XRayPredictor.from_learner(_load_pickle(fname, device))
-    return pred if device is None else XRayPredictor(pred.model, pred.vocab, pred.size, pred.method, pred.mean.flatten(),
-                                                     pred.std.flatten(), pred.threshold, pred.arch, pred.pad_mode, device)
+    return XRayPredictor.from_learner(_load_pickle(fname, device), device=device)
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
 class _XRayFiles(torch.utils.data.Dataset):
@@ -302,18 +299,28 @@ def predict_folder(self:XRayPredictor, paths, # folders and image files (folders
                          'probability': np.where(ok, p, np.nan), 'threshold': self.threshold,
                          'error': [e or None for e in errors]})
 
-# %% ../nbs/08_inference.ipynb #1dc6c66b
+# %% ../nbs/08_inference.ipynb #b5c62afd
+def add_prediction_args(p:argparse.ArgumentParser, # the parser of a command that predicts
+                        inputs:tuple, # (name, `add_argument` keywords) of the images argument
+                       ):
+    "Add the model file, the images, and the batch, loader and TTA options that `pneumo-predict` and `pneumo-evaluate` share"
+    p.add_argument('model', type=Path, help='model.pkl (fastai export; runs code when loaded: trusted files only) or '
+                   'model.pth / model.json (weights only)')
+    p.add_argument(inputs[0], **inputs[1])
+    p.add_argument('--bs', type=int, default=None, help='images per batch (default: 64 on a GPU, 8 on a CPU)')
+    p.add_argument('--workers', type=int, default=None, help='loader processes (default: none on a CPU, up to 8 with a GPU)')
+    p.add_argument('--tta', action='store_true', help='test-time augmentation')
+
+def check_bs(bs:int|None):
+    "Refuse a `--bs` that is not a positive whole number (None: the default)"
+    if bs is not None and bs < 1: raise ValueError(f"--bs must be a positive whole number, not {bs}")
+
 def predict_parser() -> argparse.ArgumentParser:
     "The argument parser of `pneumo-predict`"
     p = argparse.ArgumentParser(prog='pneumo-predict', description='Predict pneumonia on chest X-ray images with a model '
                                 'written by pneumo-train. For learning, not for diagnosis.')
-    p.add_argument('model', type=Path, help='model.pkl (fastai export; runs code when loaded: trusted files only) or '
-                   'model.pth / model.json (weights only)')
-    p.add_argument('paths', type=Path, nargs='+', help='image files or folders (searched recursively)')
+    add_prediction_args(p, inputs=('paths', dict(type=Path, nargs='+', help='image files or folders (searched recursively)')))
     p.add_argument('--csv', type=Path, default=None, help="write the table to this CSV file ('-' for stdout)")
-    p.add_argument('--bs', type=int, default=None, help='images per batch (default: 64 on a GPU, 8 on a CPU)')
-    p.add_argument('--tta', action='store_true', help='test-time augmentation')
-    p.add_argument('--workers', type=int, default=None, help='loader processes (default: none on a CPU, up to 8 with a GPU)')
     return p
 
 def pneumo_predict(argv:list|None=None, # arguments (default: the command line)
@@ -322,7 +329,7 @@ def pneumo_predict(argv:list|None=None, # arguments (default: the command line)
     a = predict_parser().parse_args(argv)
     try:
         pred = load_model(a.model)
-        if a.bs is not None and a.bs < 1: raise ValueError(f"--bs must be a positive whole number, not {a.bs}")
+        check_bs(a.bs)
         table = pred.predict_folder(a.paths, bs=a.bs, num_workers=a.workers, tta=a.tta, progress=False)
     except (ModelFileError, ValueError) as e:
         print(f'pneumo-predict: error: {e}', file=sys.stderr)

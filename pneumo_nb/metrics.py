@@ -53,27 +53,25 @@ def confusion_table(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NOR
     cm = confusion_matrix(yt, _check_labels(yp, 'y_pred'), labels=[0, 1])
     return pd.DataFrame(cm, index=[f'actual {c}' for c in CLASSES], columns=[f'predicted {c}' for c in CLASSES])
 
-# %% ../nbs/04_metrics.ipynb #7ce30355
-def _undefined_as_nan(value:float, measure:str, why:str) -> float:
-    "`value` as a float, warning that `measure` is undefined (and `nan`) because of `why`"
-    if np.isnan(value): warnings.warn(f"{measure} is undefined: {why}; it is reported as nan", UndefinedMetricWarning, stacklevel=3)
-    return float(value)
+# %% ../nbs/04_metrics.ipynb #be8f0837
+def _class_recall(y_true, y_pred, pos_label:int, measure:str, why:str) -> float:
+    "Recall of class `pos_label` (1: sensitivity, 0: specificity); `nan`, with a warning naming `measure` and `why`, when undefined"
+    yt, yp = _check_pair(y_true, y_pred, 'y_pred')
+    v = recall_score(yt, _check_labels(yp, 'y_pred'), pos_label=pos_label, zero_division=np.nan)
+    if np.isnan(v): warnings.warn(f"{measure} is undefined: {why}; it is reported as nan", UndefinedMetricWarning, stacklevel=3)
+    return float(v)
 
 def sensitivity(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                 y_pred, # predicted class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                ) -> float:
     "Share of the PNEUMONIA X-rays predicted PNEUMONIA (recall of class 1); `nan` if there are none"
-    yt, yp = _check_pair(y_true, y_pred, 'y_pred')
-    v = recall_score(yt, _check_labels(yp, 'y_pred'), pos_label=1, zero_division=np.nan)
-    return _undefined_as_nan(v, 'sensitivity', 'y_true holds no PNEUMONIA (1) X-ray')
+    return _class_recall(y_true, y_pred, 1, 'sensitivity', 'y_true holds no PNEUMONIA (1) X-ray')
 
 def specificity(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                 y_pred, # predicted class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                ) -> float:
     "Share of the NORMAL X-rays predicted NORMAL (recall of class 0); `nan` if there are none"
-    yt, yp = _check_pair(y_true, y_pred, 'y_pred')
-    v = recall_score(yt, _check_labels(yp, 'y_pred'), pos_label=0, zero_division=np.nan)
-    return _undefined_as_nan(v, 'specificity', 'y_true holds no NORMAL (0) X-ray')
+    return _class_recall(y_true, y_pred, 0, 'specificity', 'y_true holds no NORMAL (0) X-ray')
 
 # %% ../nbs/04_metrics.ipynb #b3ddf1b3
 MEASURES = ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc')  # what we report, in this order
