@@ -9,23 +9,28 @@ Trains the recipe with `train_xray` (the same code as `pneumo-train`) and report
 - images per second of the training loop (the training phase of every epoch: loading, augmentation, forward,
   backward and optimizer step, validation excluded), next to images per second of the model alone on the same
   batches (the time from a batch's arrival to the end of its optimizer step, summed over the run); their ratio
-  says whether loading keeps up with the model (1.0: the model never waits for data).
+  says whether loading keeps up with the model (1.0: the model never waits for data);
+- the median time a training step waits between batches (loading and the batch transforms, augmentation included).
 For full-size originals, build a resize cache first (`pneumo-data resize SRC DST --size 256`) and pass DST.
 Results go to OUT/benchmark.json as well.
 """
 import argparse, json, sys, time
 from pathlib import Path
-import torch
+import numpy as np, torch
 from fastai.vision.all import *
 from pneumo_nb.train import config_from_args, train_xray, train_parser
 
 class LoopSpeed(Callback):
     "Images per second of the training phase of each epoch, and of the model's share of it, batch by batch"
     order = 0
-    def before_fit(self): self.images, self.loop_seconds, self.model_seconds = 0, 0., 0.
-    def before_train(self): self.t_train = time.perf_counter()
+    def before_fit(self): self.images, self.loop_seconds, self.model_seconds, self.waits = 0, 0., 0., []
+    def before_train(self): self.t_train = self.t_done = time.perf_counter()
     def before_batch(self):
-        if self.training: self.t_batch = time.perf_counter()   # the batch has arrived from the loader
+        if not self.training: return
+        self.t_batch = time.perf_counter()   # the batch has arrived from the loader, transformed
+        self.waits.append(self.t_batch - self.t_done)
+    def after_batch(self):
+        if self.training: self.t_done = time.perf_counter()
     def after_step(self):
         if torch.cuda.is_available(): torch.cuda.synchronize()
         self.model_seconds += time.perf_counter() - self.t_batch   # forward, loss, backward, optimizer step
@@ -45,6 +50,7 @@ if __name__ == '__main__':
                                   'n_train', 'n_valid', 'split', 'best_epoch', 'lr', 'device')}
     report.update(wall_seconds=round(wall, 1), loop_images_per_s=round(loop_rate, 1),
                   model_only_images_per_s=round(model_rate, 1), loop_vs_model=round(loop_rate / model_rate, 3),
+                  median_wait_between_batches_ms=round(1000 * float(np.median(speed.waits)), 1),
                   torch_threads=torch.get_num_threads(), config=res['config'])
     (out/'benchmark.json').write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != 'config'}, indent=2))

@@ -14,7 +14,8 @@ from fastai.vision.all import *
 from .data import load_xray
 
 # %% auto #0
-__all__ = ['EQUALIZE_METHODS', 'xray_aug_transforms', 'equalize_contrast', 'EqualizeContrast', 'add_item_tfms']
+__all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'xray_aug_transforms', 'equalize_contrast',
+           'EqualizeContrast', 'add_item_tfms']
 
 # %% ../nbs/05_augment.ipynb #e99631c5
 def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
@@ -24,7 +25,27 @@ def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
     if ok and hi is not None: ok = v < hi if hi_open else v <= hi
     if not ok: raise ValueError(f"{name} must be {what}, not {v!r}")
 
-# %% ../nbs/05_augment.ipynb #bd0aeff8
+# %% ../nbs/05_augment.ipynb #bdbe4ff9
+class SingleGrayChannel(Transform):
+    "Batch transform: a batch of gray images held as equal channels keeps only the first; `RepeatGrayChannel` restores them"
+    order = 5  # before `IntToFloatTensor` (10) and the augmentation (30, 40)
+    def __init__(self): super().__init__(); self.channels = None
+    def encodes(self, x:TensorImage):
+        self.channels = None
+        if x.ndim == 4 and x.shape[1] > 1 and all(torch.equal(x[:, c], x[:, 0]) for c in range(1, x.shape[1])):
+            self.channels = x.shape[1]
+            return x[:, :1]
+        return x
+
+class RepeatGrayChannel(Transform):
+    "Batch transform: the channels that `single` set aside, restored as views of the one it kept"
+    order = 95  # after the augmentation, before `Normalize` (99)
+    def __init__(self, single:SingleGrayChannel): super().__init__(); self.single = single
+    def encodes(self, x:TensorImage):
+        n = self.single.channels
+        return x.expand(-1, n, -1, -1) if n and x.shape[1] == 1 else x
+
+# %% ../nbs/05_augment.ipynb #575d4225
 def xray_aug_transforms(size:int|tuple=None, # output size of the batch transforms (None: keep the size of the items)
                         flip:bool=False, # also flip left-right half of the images (mirrors the heart and the marker letter)
                         max_rotate:float=5., # largest rotation, in degrees, either way
@@ -41,9 +62,10 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
     for name, p in [('p_affine', p_affine), ('p_lighting', p_lighting)]: _check_number(name, p, 0, 1, what='a probability from 0 to 1')
     if pad_mode not in (PadMode.Zeros, PadMode.Border, PadMode.Reflection):
         raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection', not {pad_mode!r}")
-    return aug_transforms(size=size, do_flip=bool(flip), flip_vert=False, max_rotate=max_rotate, min_zoom=1.,
-                          max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
-                          p_lighting=p_lighting, pad_mode=pad_mode)
+    single = SingleGrayChannel()
+    return [single, *aug_transforms(size=size, do_flip=bool(flip), flip_vert=False, max_rotate=max_rotate, min_zoom=1.,
+                                    max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
+                                    p_lighting=p_lighting, pad_mode=pad_mode), RepeatGrayChannel(single)]
 
 # %% ../nbs/05_augment.ipynb #1e836cb2
 EQUALIZE_METHODS = ('clahe', 'equalize')  # contrast-limited adaptive histogram equalisation; plain histogram equalisation
