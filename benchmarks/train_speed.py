@@ -14,7 +14,7 @@ Trains the recipe with `train_xray` (the same code as `pneumo-train`) and report
 For full-size originals, build a resize cache first (`pneumo-data resize SRC DST --size 256`) and pass DST.
 Results go to OUT/benchmark.json as well.
 """
-import argparse, json, sys, time
+import json, time
 from pathlib import Path
 import numpy as np, torch
 from fastai.vision.all import *
