@@ -1,6 +1,7 @@
 # Two commands set up a fresh clone:
 #   make demo   installs pneumo_nb in .venv, trains the default recipe on the bundled sample and predicts with it (outputs/demo)
-#   make test   installs the dev tools in .venv and runs every notebook as a test
+#   make test   installs the development tools in .venv and runs the tests: every notebook with nbdev-test and in a
+#               Jupyter kernel, and the checks of the documentation site (tools/test_notebooks.sh)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -26,7 +27,7 @@ demo: install
 	$(BIN)/pneumo-predict outputs/demo/model.pth pneumo_nb/sample/train --csv outputs/demo/predictions.csv
 
 test: install-dev
-	PATH="$(BIN):$$PATH" tools/test_notebooks.sh
+	PATH="$(abspath $(BIN)):$$PATH" tools/test_notebooks.sh
 
 export: install-dev
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean

@@ -6,16 +6,17 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
 # %% ../nbs/05_augment.ipynb #a9043d68
 from __future__ import annotations
-import numbers
+import math, numbers
 import numpy as np, cv2
 from PIL import Image, ImageOps
 from fastcore.all import *
 from fastai.vision.all import *
+from fastai.vision.augment import _draw_mask, affine_mat, setup_aug_tfms, t0
 from .data import load_xray
 
 # %% auto #0
-__all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'xray_aug_transforms', 'equalize_contrast',
-           'EqualizeContrast', 'add_item_tfms']
+__all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
+           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms']
 
 # %% ../nbs/05_augment.ipynb #e99631c5
 def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
@@ -45,27 +46,54 @@ class RepeatGrayChannel(Transform):
         n = self.single.channels
         return x.expand(-1, n, -1, -1) if n and x.shape[1] == 1 else x
 
+# %% ../nbs/05_augment.ipynb #f956e8e8
+def stretch_mat(x:Tensor, # the batch
+                max_aspect:float=1.25, # largest change of the width-to-height ratio, either way (1: none)
+                p:float=0.5, # probability that an image is stretched
+                draw=None, # the log of the aspect change of each image instead of random ones (a number, list or function)
+                batch:bool=False, # stretch the whole batch alike
+               ) -> Tensor:
+    "One affine matrix per image, stretching it by a random aspect of at most `max_aspect` (width times a, height over a)"
+    lim = math.log(max_aspect)
+    def _def_draw(x):   return x.new_empty(x.size(0)).uniform_(-lim, lim)
+    def _def_draw_b(x): return x.new_zeros(x.size(0)) + random.uniform(-lim, lim)
+    r = _draw_mask(x, _def_draw_b if batch else _def_draw, draw=draw, p=p, neutral=0., batch=batch)
+    return affine_mat((r / 2).exp(), t0(r), t0(r), t0(r), (-r / 2).exp(), t0(r))
+
+class Stretch(AffineCoordTfm):
+    "Stretch a batch of images by a random aspect of at most `max_aspect`, each with probability `p`"
+    def __init__(self, max_aspect:float=1.25, p:float=0.5, draw=None, size=None, mode='bilinear', pad_mode=PadMode.Zeros,
+                 batch:bool=False, align_corners:bool=True):
+        super().__init__(partial(stretch_mat, max_aspect=max_aspect, p=p, draw=draw, batch=batch), size=size, mode=mode,
+                         pad_mode=pad_mode, align_corners=align_corners)
+
 # %% ../nbs/05_augment.ipynb #575d4225
 def xray_aug_transforms(size:int|tuple=None, # output size of the batch transforms (None: keep the size of the items)
                         flip:bool=False, # also flip left-right half of the images (mirrors the heart and the marker letter)
                         max_rotate:float=5., # largest rotation, in degrees, either way
                         max_zoom:float=1.1, # largest zoom (1 = none); the zoomed view also shifts by up to (1 - 1/max_zoom)/2
+                        min_zoom:float=1., # smallest zoom: below 1 the image shrinks inside a border (zooms out)
+                        max_aspect:float=1., # largest stretch of the width-to-height ratio, either way (1 = none)
                         max_lighting:float=0.2, # largest change of brightness and of contrast, 0 (none) to below 1
                         p_affine:float=0.75, # probability that an image is rotated and zoomed
                         p_lighting:float=0.75, # probability that an image's brightness and contrast change
                         pad_mode:str=PadMode.Zeros, # how to fill the corners left empty: 'zeros', 'border' or 'reflection'
                        ) -> list:
-    "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, brightness and contrast; no vertical flip, no warp"
+    "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, stretch, brightness and contrast; no vertical flip, no warp"
     _check_number('max_rotate', max_rotate, 0, 180, what='a number of degrees from 0 to 180')
-    _check_number('max_zoom', max_zoom, 1, what='a number >= 1 (1 means no zoom)')
+    _check_number('max_zoom', max_zoom, 0.1, 10, what='a number from 0.1 to 10 (1 means no zoom)')
+    _check_number('min_zoom', min_zoom, 0.1, max_zoom, what=f'a number from 0.1 to max_zoom ({max_zoom}); below 1 it zooms out')
+    _check_number('max_aspect', max_aspect, 1, 4, what='a number from 1 (no stretch) to 4')
     _check_number('max_lighting', max_lighting, 0, 1, hi_open=True, what='a number from 0 up to (not including) 1')
     for name, p in [('p_affine', p_affine), ('p_lighting', p_lighting)]: _check_number(name, p, 0, 1, what='a probability from 0 to 1')
     if pad_mode not in (PadMode.Zeros, PadMode.Border, PadMode.Reflection):
         raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection', not {pad_mode!r}")
     single = SingleGrayChannel()
-    return [single, *aug_transforms(size=size, do_flip=bool(flip), flip_vert=False, max_rotate=max_rotate, min_zoom=1.,
-                                    max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
-                                    p_lighting=p_lighting, pad_mode=pad_mode), RepeatGrayChannel(single)]
+    tfms = aug_transforms(size=size, do_flip=bool(flip), flip_vert=False, max_rotate=max_rotate, min_zoom=min_zoom,
+                          max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
+                          p_lighting=p_lighting, pad_mode=pad_mode)
+    if max_aspect > 1: tfms = setup_aug_tfms([*tfms, Stretch(max_aspect, p=p_affine, size=size, pad_mode=pad_mode)])
+    return [single, *tfms, RepeatGrayChannel(single)]
 
 # %% ../nbs/05_augment.ipynb #1e836cb2
 EQUALIZE_METHODS = ('clahe', 'equalize')  # contrast-limited adaptive histogram equalisation; plain histogram equalisation

@@ -14,18 +14,20 @@ from fastcore.all import *
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS', 'sample_path',
-           'image_files', 'load_xray', 'XRayImage', 'LayoutError', 'check_class_folders', 'check_layout',
+__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
+           'sample_path', 'image_files', 'load_xray', 'XRayImage', 'LayoutError', 'check_class_folders', 'check_layout',
            'make_synthetic_xrays', 'image_problem', 'find_bad_images', 'dataset_summary', 'PatientIdError',
-           'patient_id', 'pneumonia_cause', 'xray_table', 'patient_split', 'split_report', 'patients_on_both_sides',
-           'write_atomic', 'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'chest_xray_dls',
-           'class_weights', 'plot_class_counts', 'image_sizes', 'plot_image_sizes', 'show_examples']
+           'patient_id', 'pneumonia_cause', 'xray_table', 'patients_across_splits', 'patient_split', 'split_report',
+           'patients_on_both_sides', 'write_atomic', 'save_split', 'load_split', 'item_path', 'xray_block',
+           'BadImagesError', 'chest_xray_dls', 'class_weights', 'plot_class_counts', 'image_sizes', 'plot_image_sizes',
+           'show_examples']
 
 # %% ../nbs/00_data.ipynb #2c304e24
 CLASSES = ('NORMAL', 'PNEUMONIA')  # the two class folders, in the order fastai's vocab sorts them
 SPLITS = ('train', 'val', 'test')  # the official split folders; only `train` is required
 CAUSES = ('bacteria', 'virus')     # the cause of pneumonia, written in the PNEUMONIA file names
 IMAGE_EXTS = {'.jpeg', '.jpg', '.png', '.bmp', '.tif', '.tiff', '.gif', '.webp'}  # what we treat as an image file
+NAMINGS = ('kaggle', 'mendeley_v3')  # the two ways the dataset's files are named (see "Patients" below)
 
 # %% ../nbs/00_data.ipynb #42331798
 def sample_path() -> Path:
@@ -139,19 +141,22 @@ def make_synthetic_xrays(dest:Path, # folder to create (the dataset root); exist
                          size:tuple=(96, 80), # (width, height) of each image
                          splits:tuple=('train',), # split folders to create
                          seed:int=0, # random seed: the same seed draws the same images
+                         naming:str='kaggle', # file names as in 'kaggle' (and Mendeley Data v2) or 'mendeley_v3'
                         ) -> Path:
     "Write a synthetic dataset in the chest X-ray layout and naming to `dest`; return `dest`"
+    if naming not in NAMINGS: raise ValueError(f"naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
     dest, rng, pid = Path(dest), np.random.default_rng(seed), 0
     for split in splits:
         for cls in CLASSES:
             (dest/split/cls).mkdir(parents=True, exist_ok=True)
             for _ in range(n_patients):
                 pid += 1
+                cause = CAUSES[pid % 2]
                 for i in range(1, images_per_patient + 1):
-                    if cls == 'NORMAL':
-                        name = (f'IM-{pid:04d}-{i:04d}' if pid % 2 else f'NORMAL2-IM-{pid:04d}-{i:04d}') + '.jpeg'
-                    else: name = f'person{pid}_{CAUSES[pid % 2]}_{pid * 10 + i}.jpeg'
-                    _draw_chest(size, cls == 'PNEUMONIA', rng).save(dest/split/cls/name, quality=90)
+                    if naming == 'mendeley_v3': name = f"{'NORMAL' if cls == 'NORMAL' else cause.upper()}-{100000 + pid}-{i:04d}"
+                    elif cls == 'NORMAL': name = f'IM-{pid:04d}-{i:04d}' if pid % 2 else f'NORMAL2-IM-{pid:04d}-{i:04d}'
+                    else: name = f'person{pid}_{cause}_{pid * 10 + i}'
+                    _draw_chest(size, cls == 'PNEUMONIA', rng).save(dest/split/cls/f'{name}.jpeg', quality=90)
     return dest
 
 # %% ../nbs/00_data.ipynb #fcd1f629
@@ -191,21 +196,26 @@ def dataset_summary(path:Path, # dataset root, checked with `check_layout`
     return df
 
 # %% ../nbs/00_data.ipynb #c18f9d58
-_patient_res = (re.compile(r'^(?P<patient>(?:NORMAL\d*-)?IM-\d+)-\d+(?:-\d+)?$'),
-                re.compile(r'^(?P<patient>person\d+)_(?P<cause>bacteria|virus)_\d+(?:_\d+)?$'))
+_name_res = (re.compile(r'^(?P<patient>(?:NORMAL\d*-)?IM-\d+)-\d+(?:-\d+)?$'),                       # Kaggle / v2, normal
+             re.compile(r'^(?P<patient>person\d+_(?P<cause>bacteria|virus))_\d+(?:_\d+)?$'),           # Kaggle / v2, pneumonia
+             re.compile(r'^(?P<cause>NORMAL|BACTERIA|VIRUS)-(?P<patient>\d+)-\d+(?:-\d+)?$'))          # Mendeley v3
 
 class PatientIdError(ValueError):
     "A file name from which no patient id can be read"
 
 def _parse_name(fn) -> dict:
+    "{'patient': ..., 'cause': 'BACTERIA', 'VIRUS', 'NORMAL' or None} read from the name of `fn`"
     stem = Path(fn).stem
-    for r in _patient_res:
-        if m := r.match(stem): return m.groupdict()
+    for r in _name_res:
+        if m := r.match(stem):
+            d = m.groupdict()
+            return dict(patient=d['patient'], cause=d['cause'].upper() if d.get('cause') else None)
     raise PatientIdError(
         f"Cannot read a patient id from the file name '{Path(fn).name}': expected names like IM-0115-0001.jpeg, "
-        f"NORMAL2-IM-1427-0001.jpeg, person1000_bacteria_2931.jpeg or person1000_virus_1681.jpeg. Rename the file, or "
-        f"treat each image as its own patient (per_image=True, or --per-image on the command line), at the risk of "
-        f"one patient's images landing on both sides of the split")
+        f"NORMAL2-IM-1427-0001.jpeg, person1000_bacteria_2931.jpeg (Kaggle, Mendeley Data v2) or NORMAL-9990348-0001.jpeg, "
+        f"BACTERIA-8285922-0001.jpeg (Mendeley Data v3). Rename the file, or treat each image as its own patient "
+        f"(per_image=True, or --per-image on the command line), at the risk of one patient's images landing on both "
+        f"sides of the split")
 
 def patient_id(fn, # image file name or path
               ) -> str:
@@ -215,11 +225,19 @@ def patient_id(fn, # image file name or path
 def pneumonia_cause(fn, # image file name or path of a PNEUMONIA image
                    ) -> str:
     "'BACTERIA' or 'VIRUS', the cause of pneumonia written in the file name"
-    cause = _parse_name(fn).get('cause')
-    if cause is None: raise PatientIdError(f"'{Path(fn).name}' names no cause: expected '_bacteria_' or '_virus_' in the name")
-    return cause.upper()
+    cause = _parse_name(fn)['cause']
+    if cause not in ('BACTERIA', 'VIRUS'):
+        raise PatientIdError(f"'{Path(fn).name}' names no cause of pneumonia: expected '_bacteria_' or '_virus_' in the "
+                             f"name, or a name starting BACTERIA- or VIRUS-")
+    return cause
 
 # %% ../nbs/00_data.ipynb #2a9def32
+def _named_class(fn) -> str|None:
+    "The class a file name implies (IM-..., NORMAL-...: NORMAL; person..., BACTERIA-..., VIRUS-...: PNEUMONIA), or None"
+    try: cause = _parse_name(fn)['cause']
+    except PatientIdError: return None
+    return 'PNEUMONIA' if cause in ('BACTERIA', 'VIRUS') else 'NORMAL'
+
 def xray_table(path:Path, # dataset root, checked with `check_layout`
                split:str='train', # the split folder to list: 'train', 'val' or 'test'
                per_image:bool=False, # treat each image as its own patient (for names that carry no patient)
@@ -230,6 +248,8 @@ def xray_table(path:Path, # dataset root, checked with `check_layout`
     if not (root/split).is_dir(): raise LayoutError(f"'{root}' has no {split}/ folder (found {_listing(root)})")
     check_class_folders(root/split)
     def cause(f, c):
+        if (named := _named_class(f)) not in (None, c):
+            raise LayoutError(f"'{f}' is named like a {named} X-ray but is in the {c}/ folder: move it, or rename it")
         if c == 'NORMAL': return 'NORMAL'
         try: return pneumonia_cause(f)
         except PatientIdError:
@@ -239,6 +259,21 @@ def xray_table(path:Path, # dataset root, checked with `check_layout`
                  patient=f'{split}/{c}/{f.name}' if per_image else patient_id(f))
             for c in CLASSES for f in image_files(root/split/c)]
     return pd.DataFrame(rows)
+
+# %% ../nbs/00_data.ipynb #4dfb66bf
+def patients_across_splits(path:Path, # dataset root holding train/, and val/ or test/
+                          ) -> pd.DataFrame:
+    "Patients with X-rays in more than one split folder of `path`: their images in each split, one row per patient"
+    root = check_layout(path)
+    def patient(f):
+        try: return patient_id(f)
+        except PatientIdError: return None
+    rows = [(s, patient(f)) for s in SPLITS if (root/s).is_dir() for c in CLASSES for f in image_files(root/s/c)]
+    df = pd.DataFrame(rows, columns=['split', 'patient'])
+    counts = pd.crosstab(df.patient, df.split).reindex(columns=[s for s in SPLITS if s in set(df.split)], fill_value=0)
+    res = counts[(counts > 0).sum(axis=1) > 1]
+    res.attrs['unnamed'] = int(df.patient.isna().sum())   # images whose names carry no patient: not checked
+    return res
 
 # %% ../nbs/00_data.ipynb #b486658b
 def patient_split(items:pd.DataFrame, # image table from `xray_table`, with `patient` and the `stratify` column
@@ -378,11 +413,12 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
     bad = find_bad_images(files)
     if len(bad):
         listing = '\n'.join(f'  {p}: {why}' for p, why in zip(bad.path[:20], bad.problem[:20]))
-        more = f'\n  ... and {len(bad) - 20} more' if len(bad) > 20 else ''
+        listing += f'\n  ... and {len(bad) - 20} more' if len(bad) > 20 else ''
         if not skip_bad:
-            raise BadImagesError(f"{len(bad)} image(s) cannot be decoded; fix or remove them, or pass skip_bad=True "
-                                 f"to leave them out:\n{listing}{more}")
-        warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be decoded:\n{listing}{more}")
+            raise BadImagesError(f"{len(bad)} image(s) cannot be decoded, such as {bad.path[0]}: {bad.problem[0]}. Fix or "
+                                 "remove them, or pass skip_bad=True (--skip-bad on the command line) to leave them out"
+                                 + (f':\n{listing}' if len(bad) > 1 else ''))
+        warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be decoded:\n{listing}")
         table = table[~pd.Series([str(f) for f in files]).isin(set(bad.path)).values].reset_index(drop=True)
     n_train = (table.split == 'train').sum()
     if bs > n_train: raise ValueError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")

@@ -13,13 +13,13 @@ from fastcore.foundation import L
 from fastprogress.fastprogress import progress_bar
 from fastai.data.external import fastai_path
 from . import __version__
-from .data import CLASSES, SPLITS, LayoutError, check_layout, image_files
+from .data import CLASSES, SPLITS, LayoutError, check_layout, image_files, sample_path
 
 # %% auto #0
 __all__ = ['KAGGLE_DATASET', 'MENDELEY_URL', 'CHEST_XRAY_SOURCES', 'LITTER_FOLDERS', 'LITTER_FILES', 'kaggle_dataset_url',
            'kaggle_config_files', 'kaggle_credentials', 'DownloadError', 'download_file', 'UnsafeArchiveError',
            'check_archive', 'extract_archive', 'remove_litter', 'find_dataset_roots', 'tidy_dataset',
-           'download_chest_xray']
+           'download_chest_xray', 'chest_xray_root']
 
 # %% ../nbs/01_download.ipynb #c96753e6
 KAGGLE_DATASET = 'paultimothymooney/chest-xray-pneumonia'  # owner/name of the dataset on Kaggle
@@ -274,3 +274,18 @@ def download_chest_xray(dest:Path|None=None, # folder to put `chest_xray/` in; d
     finally: shutil.rmtree(unpacked, ignore_errors=True)
     if not keep_archive: archive.unlink()
     return check_layout(root)
+
+# %% ../nbs/01_download.ipynb #24c9283f
+def chest_xray_root(fallback_to_sample:bool=False, # if the download fails, return the bundled sample (with a notice) instead of raising
+                    **kwargs # passed to `download_chest_xray`, e.g. `source`
+                   ) -> Path:
+    "The dataset root: the folder in `$PNEUMO_DATA` if it is set, else the download of `download_chest_xray`"
+    if env := os.environ.get('PNEUMO_DATA'):
+        try: return check_layout(Path(env).expanduser())
+        except (FileNotFoundError, LayoutError) as e: raise LayoutError(f"PNEUMO_DATA={env}: {e}") from None
+    try: return download_chest_xray(**kwargs)
+    except (OSError, ValueError) as e:   # no network, no credentials, a broken download, no disk space
+        if not fallback_to_sample: raise
+        print(f"The dataset could not be downloaded ({e}).\nUsing the bundled sample instead: 80 X-rays, enough to run "
+              "the code, far too few to judge a model.")
+        return sample_path()

@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/evaluate.html.md"""
 
 # %% ../nbs/09_evaluate.ipynb #5da18c37
 from __future__ import annotations
-import argparse, json, sys, warnings
+import json, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
@@ -15,13 +15,11 @@ from fastcore.basics import ifnone
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
                             pneumonia_cause, write_atomic)
 from .metrics import MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability
-from .inference import XRayPredictor, load_model, ModelFileError, add_prediction_args
-from .cli import positive_int
+from .inference import XRayPredictor, load_model, ModelFileError
 
 # %% auto #0
 __all__ = ['folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report', 'report_table', 'plot_confusion',
-           'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports', 'evaluate_parser',
-           'pneumo_evaluate']
+           'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -66,8 +64,9 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
     if len(bad):
         listing = '\n'.join(f'  {p}: {e}' for p, e in zip(bad.path[:20], bad.error[:20]))
         if not skip_bad:
-            raise ValueError(f"{len(bad)} image(s) in '{folder}' cannot be read; fix or remove them, or pass skip_bad=True "
-                             f"(--skip-bad) to leave them out:\n{listing}")
+            raise ValueError(f"{len(bad)} image(s) in '{folder}' cannot be read, such as {bad.path.iloc[0]}: {bad.error.iloc[0]}. "
+                             "Fix or remove them, or pass skip_bad=True (--skip-bad on the command line) to leave them out"
+                             + (f':\n{listing}' if len(bad) > 1 else ''))
         warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be read:\n{listing}")
     return df[df.error.isna()].drop(columns='error').reset_index(drop=True)
 
@@ -221,34 +220,3 @@ def compare_reports(reports:dict, # name -> report from `evaluation_report` / `e
     df = pd.DataFrame({k: {m: fmt(r, m) for m in measures} for k, r in reports.items()}).T
     df['threshold'] = [round(r['threshold'], 3) for r in reports.values()]
     return df
-
-# %% ../nbs/09_evaluate.ipynb #ee444c3f
-def evaluate_parser() -> argparse.ArgumentParser:
-    "The argument parser of `pneumo-evaluate`"
-    p = argparse.ArgumentParser(prog='pneumo-evaluate', description='Score a model on a labelled folder of chest X-rays '
-                                '(NORMAL/ and PNEUMONIA/ inside, like the official test/), with 95%% bootstrap intervals. '
-                                'For learning, not for diagnosis.')
-    add_prediction_args(p, inputs=('folder', dict(type=Path, help='folder holding NORMAL/ and PNEUMONIA/')))
-    p.add_argument('--out', type=Path, default=Path('evaluation'), help='output folder (default evaluation)')
-    p.add_argument('--n-boot', type=positive_int, default=1000, help='bootstrap resamples (default 1000)')
-    p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be read instead of stopping')
-    return p
-
-def pneumo_evaluate(argv:list|None=None, # arguments (default: the command line)
-                   ) -> int:
-    "Run `pneumo-evaluate` with `argv`; return the exit status"
-    a = evaluate_parser().parse_args(argv)
-    try:
-        if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
-        check_class_folders(a.folder)
-        pred = load_model(a.model)
-        rep, _ = evaluate_folder(pred, a.folder, a.out, tta=a.tta, n_boot=a.n_boot, bs=a.bs, num_workers=a.workers,
-                                 skip_bad=a.skip_bad, progress=False)
-    except (ModelFileError, FileNotFoundError, NotADirectoryError, ValueError) as e:
-        print(f'pneumo-evaluate: error: {e}', file=sys.stderr)
-        return 1
-    print(f"{a.folder}: {rep['n_images']} images of {rep['n_patients']} patients, threshold {rep['threshold']:.3f}"
-          f"{', with TTA' if a.tta else ''}")
-    print(report_table(rep).to_string())
-    print(f"\nWrote {a.out/'report.json'}, predictions.csv, confusion.png and roc.png")
-    return 0

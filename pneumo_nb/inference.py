@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 
 # %% ../nbs/08_inference.ipynb #2bed0491
 from __future__ import annotations
-import argparse, json, sys, warnings
+import json, sys, warnings
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -14,13 +14,12 @@ from PIL import Image
 from fastai.vision.all import *
 from .data import load_xray, image_files, write_atomic
 from .metrics import pneumonia_probability
-from .models import xray_model
-from .augment import xray_aug_transforms
-from .cli import positive_int
+from .models import xray_model, _load_problem
+from .augment import xray_aug_transforms, EqualizeContrast, SingleGrayChannel, RepeatGrayChannel
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'load_model',
-           'prediction_files', 'add_prediction_args', 'predict_parser', 'pneumo_predict']
+           'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(ValueError):
@@ -39,14 +38,25 @@ def _fused(model:nn.Module) -> nn.Module:
         return fuse(model)
     except Exception: return model   # a network that torch.fx cannot trace runs as it is
 
+_KNOWN_STEPS = (Resize, EqualizeContrast, ToTensor, IntToFloatTensor, SingleGrayChannel, RepeatGrayChannel, Normalize)
+
 def _learner_settings(learn:Learner) -> dict:
-    "Size, resize method, pad mode and normalization of the validation pipeline of `learn.dls`"
-    rs = [t for t in learn.dls.after_item.fs if isinstance(t, Resize)]
+    "Size, resize method, pad mode, contrast equalisation and normalization of the validation pipeline of `learn.dls`"
+    steps = [*learn.dls.after_item.fs, *learn.dls.after_batch.fs]
+    training_only = lambda t: getattr(t, 'split_idx', None) == 0 or (isinstance(t, AffineCoordTfm) and t.size is None)
+    unknown = [t for t in steps if not isinstance(t, _KNOWN_STEPS) and not training_only(t)]
+    if unknown:
+        raise ValueError(f"The learner's DataLoaders prepare validation images with {', '.join(type(t).__name__ for t in unknown)}, "
+                         "which an XRayPredictor cannot repeat, so its predictions would differ from the learner's. Use "
+                         "`chest_xray_dls` (with `EqualizeContrast` for contrast equalisation), or predict with fastai's `learn.predict`")
+    rs = [t for t in steps if isinstance(t, Resize)]
     if not rs: raise ValueError("The learner's DataLoaders do not resize images (no fastai `Resize` item transform); "
                                 "build them with `chest_xray_dls` or `xray_block`")
-    norms = [t for t in learn.dls.after_batch.fs if isinstance(t, Normalize)]
+    eq = first(t for t in steps if isinstance(t, EqualizeContrast))
+    norms = [t for t in steps if isinstance(t, Normalize)]
     mean, std = ((norms[0].mean.flatten().tolist(), norms[0].std.flatten().tolist()) if norms else ([0.] * 3, [1.] * 3))
-    return dict(size=list(rs[0].size), method=str(rs[0].method), pad_mode=str(rs[0].pad_mode), mean=mean, std=std)
+    return dict(size=list(rs[0].size), method=str(rs[0].method), pad_mode=str(rs[0].pad_mode), mean=mean, std=std,
+                equalize=dict(method=eq.method, clip_limit=eq.clip_limit, tiles=eq.tiles) if eq else None)
 
 class XRayPredictor:
     "A trained network with its preprocessing and operating threshold: predicts on paths, PIL images or arrays"
@@ -59,6 +69,7 @@ class XRayPredictor:
                  arch:str|None=None, # architecture name, needed for the weights-only export
                  pad_mode:str='zeros', # how `method='pad'` fills the border
                  device=None, # default: the device the model is on
+                 equalize:dict|None=None, # contrast equalisation after resizing: `EqualizeContrast`'s arguments, or None
                 ):
         if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
         self.vocab, self.arch, self.method, self.pad_mode = list(vocab), arch, str(method), str(pad_mode)
@@ -70,6 +81,8 @@ class XRayPredictor:
         if self.device.type == 'cpu': self.model = self.model.to(memory_format=torch.channels_last)   # about twice as fast on a CPU
         self._fast = _fused(self.model)
         self._resize = Resize(self.size, method=self.method, pad_mode=self.pad_mode)
+        self.equalize = dict(equalize) if equalize else None
+        self._equalize = EqualizeContrast(**self.equalize) if self.equalize else noop
         self._neg = list(vocab).index('NORMAL') if 'NORMAL' in vocab else None
         if self._neg is None: raise ValueError(f"vocab must include 'NORMAL'; it is {list(vocab)}")
 
@@ -83,17 +96,18 @@ class XRayPredictor:
         s = _learner_settings(learn)
         return cls(learn.model, list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
-                   pad_mode=s['pad_mode'], device=device)
+                   pad_mode=s['pad_mode'], device=device, equalize=s['equalize'])
 
     @property
     def settings(self) -> dict:
         "What `model.json` records besides the weights"
         return dict(arch=self.arch, n_out=len(self.vocab), vocab=self.vocab, size=list(self.size), method=self.method,
-                    pad_mode=self.pad_mode, mean=self.mean.flatten().tolist(), std=self.std.flatten().tolist(),
-                    threshold=self.threshold)
+                    pad_mode=self.pad_mode, equalize=self.equalize, mean=self.mean.flatten().tolist(),
+                    std=self.std.flatten().tolist(), threshold=self.threshold)
 
     def __repr__(self):
-        return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}, "
+        eq = f", {self.equalize['method']}" if self.equalize else ''
+        return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
 # %% ../nbs/08_inference.ipynb #cae7aa32
@@ -105,7 +119,7 @@ def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, 
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
     im = PILImage(load_xray(src).convert('RGB'))
-    x = image2tensor(self._resize(im, split_idx=1)).float().div_(255)
+    x = image2tensor(self._equalize(self._resize(im, split_idx=1))).float().div_(255)
     return (x - self.mean) / self.std
 
 @patch
@@ -204,7 +218,7 @@ def _load_pickle(fname:Path, device) -> Learner:
             warnings.simplefilter('ignore')   # the pickle warning is in our docs
             learn = load_learner(fname, cpu=device is None or torch.device(device).type == 'cpu')
     except Exception as e:
-        raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({type(e).__name__}: {str(e)[:200]}). "
+        raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}). "
                              "It may be truncated, damaged, written by another library version, or not a model at all: "
                              "export it again with `pneumo-train` or `export_learner`") from None
     if not isinstance(learn, Learner):
@@ -227,8 +241,8 @@ def _load_weights(fname:Path, device) -> XRayPredictor:
     if not weights.exists(): raise ModelFileError(f"'{weights}' (the weights named by '{js}') does not exist")
     try: sd = torch.load(weights, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ModelFileError(f"'{weights}' is not a readable state dict ({type(e).__name__}: {str(e)[:200]}); "
-                             "it may be truncated or damaged") from None
+        raise ModelFileError(f"'{weights}' is not a readable state dict ({_load_problem(e)}); it may be truncated or "
+                             "damaged, or not a weights-only file") from None
     if not isinstance(sd, dict): raise ModelFileError(f"'{weights}' holds a {type(sd).__name__}, not a state dict")
     try: model = xray_model(meta['arch'], n_out=len(meta['vocab']))
     except ValueError as e: raise ModelFileError(f"'{js}': {e}") from None
@@ -239,7 +253,7 @@ def _load_weights(fname:Path, device) -> XRayPredictor:
     try:
         return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
                              meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
-                             device=ifnone(device, 'cpu'))
+                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
 
 def load_model(fname:Path, # `model.pkl` (fastai export) or `model.pth` / `model.json` (weights only)
@@ -299,46 +313,3 @@ def predict_folder(self:XRayPredictor, paths, # folders and image files (folders
                          'label': np.where(~ok, None, np.where(p >= self.threshold, 'PNEUMONIA', 'NORMAL')),
                          'probability': np.where(ok, p, np.nan), 'threshold': self.threshold,
                          'error': [e or None for e in errors]})
-
-# %% ../nbs/08_inference.ipynb #44dc6d74
-def add_prediction_args(p:argparse.ArgumentParser, # the parser of a command that predicts
-                        inputs:tuple, # (name, `add_argument` keywords) of the images argument
-                       ):
-    "Add the model file, the images, and the batch, loader and TTA options that `pneumo-predict` and `pneumo-evaluate` share"
-    p.add_argument('model', type=Path, help='model.pkl (fastai export; runs code when loaded: trusted files only) or '
-                   'model.pth / model.json (weights only)')
-    p.add_argument(inputs[0], **inputs[1])
-    p.add_argument('--bs', type=positive_int, default=None, help='images per batch (default: 64 on a GPU, 8 on a CPU)')
-    p.add_argument('--workers', type=int, default=None, help='loader processes (default: none on a CPU, up to 8 with a GPU)')
-    p.add_argument('--tta', action='store_true', help='test-time augmentation')
-
-def predict_parser() -> argparse.ArgumentParser:
-    "The argument parser of `pneumo-predict`"
-    p = argparse.ArgumentParser(prog='pneumo-predict', description='Predict pneumonia on chest X-ray images with a model '
-                                'written by pneumo-train. For learning, not for diagnosis.')
-    add_prediction_args(p, inputs=('paths', dict(type=Path, nargs='+', help='image files or folders (searched recursively)')))
-    p.add_argument('--csv', type=Path, default=None, help="write the table to this CSV file ('-' for stdout)")
-    return p
-
-def pneumo_predict(argv:list|None=None, # arguments (default: the command line)
-                  ) -> int:
-    "Run `pneumo-predict` with `argv`; return the exit status (1 if the model or any image failed)"
-    a = predict_parser().parse_args(argv)
-    try:
-        pred = load_model(a.model)
-        table = pred.predict_folder(a.paths, bs=a.bs, num_workers=a.workers, tta=a.tta, progress=False)
-    except (ModelFileError, ValueError) as e:
-        print(f'pneumo-predict: error: {e}', file=sys.stderr)
-        return 1
-    if not len(table):
-        print('pneumo-predict: error: no image files found in ' + ', '.join(map(str, a.paths)), file=sys.stderr)
-        return 1
-    for f, err in zip(table.path, table.error):
-        if pd.notna(err): print(f'pneumo-predict: {f}: {err}', file=sys.stderr)
-    if a.csv is not None:
-        if str(a.csv) == '-': table.to_csv(sys.stdout, index=False)
-        else: write_atomic(a.csv, lambda tmp: table.to_csv(tmp, index=False))
-    else:
-        for r in table.itertuples():
-            if pd.isna(r.error): print(f'{r.label:<9}  {r.probability:.3f}  {r.path}')
-    return int(table.error.notna().any())

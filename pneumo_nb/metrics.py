@@ -8,8 +8,8 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/metrics.html.md"""
 from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd, torch
-from sklearn.metrics import (accuracy_score, recall_score, precision_score, f1_score, roc_auc_score,
-                             confusion_matrix, roc_curve)
+from scipy.stats import mannwhitneyu
+from sklearn.metrics import accuracy_score, recall_score, confusion_matrix, roc_curve
 from sklearn.exceptions import UndefinedMetricWarning
 from fastai.torch_core import Tensor, to_np
 from fastai.metrics import AccumMetric
@@ -18,8 +18,8 @@ from fastai.data.core import DataLoaders
 from .data import CLASSES, class_weights
 
 # %% auto #0
-__all__ = ['MEASURES', 'confusion_table', 'sensitivity', 'specificity', 'clinical_scores', 'choose_threshold',
-           'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss']
+__all__ = ['MEASURES', 'confusion_table', 'sensitivity', 'specificity', 'undefined_measures', 'clinical_scores',
+           'choose_threshold', 'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss']
 
 # %% ../nbs/04_metrics.ipynb #78fba8da
 def _as_1d(x, name:str) -> np.ndarray:
@@ -86,34 +86,43 @@ _UNDEFINED_BECAUSE = dict(sensitivity='y_true holds no PNEUMONIA (1) X-ray', spe
                          precision='no X-ray is predicted PNEUMONIA', f1='there is no PNEUMONIA X-ray, actual or predicted',
                          roc_auc='y_true holds only one class')
 
+def undefined_measures(scores:dict, # measures, as `clinical_scores` returns them
+                      ) -> dict:
+    "The measures of `scores` that are nan, each with the reason it is undefined"
+    return {m: _UNDEFINED_BECAUSE[m] for m, v in scores.items() if m in _UNDEFINED_BECAUSE and np.isnan(v)}
+
 def _warn_undefined(scores:dict, stacklevel:int=3):
     "One `UndefinedMetricWarning` naming the measures of `scores` that are nan, and why"
-    if undefined := [m for m, v in scores.items() if np.isnan(v)]:
-        reasons = '; '.join(dict.fromkeys(_UNDEFINED_BECAUSE[m] for m in undefined))
+    if undefined := undefined_measures(scores):
+        reasons = '; '.join(dict.fromkeys(undefined.values()))
         warnings.warn(f"{', '.join(undefined)} {'is' if len(undefined) == 1 else 'are'} undefined here ({reasons}) "
                       "and reported as nan", UndefinedMetricWarning, stacklevel=stacklevel)
+
+def _ratio(a:int, b:int) -> float: return a / b if b else np.nan
+
+def _roc_auc(sick:np.ndarray, p:np.ndarray) -> float:
+    "ROC AUC: the Mann-Whitney U of the probabilities of the sick against the healthy, over the number of pairs"
+    n_sick = int(sick.sum())
+    if not 0 < n_sick < len(sick): return np.nan
+    return mannwhitneyu(p[sick], p[~sick], method='asymptotic').statistic / (n_sick * (len(sick) - n_sick))
 
 def _scores(y_true, y_prob, threshold:float) -> dict:
     "The six `MEASURES`, checked input, no warnings (see `clinical_scores`)"
     if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
     p = _check_probability(p, 'y_prob')
-    yp = (p >= threshold).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UndefinedMetricWarning)   # warned about by the callers, with the reason
-        scores = dict(accuracy=accuracy_score(yt, yp),
-                      sensitivity=recall_score(yt, yp, pos_label=1, zero_division=np.nan),
-                      specificity=recall_score(yt, yp, pos_label=0, zero_division=np.nan),
-                      precision=precision_score(yt, yp, zero_division=np.nan),
-                      f1=f1_score(yt, yp, zero_division=np.nan),
-                      roc_auc=roc_auc_score(yt, p) if len(np.unique(yt)) == 2 else np.nan)
+    sick, called = yt == 1, p >= threshold
+    tp, fp, fn, tn = (int(np.count_nonzero(a & b)) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
+    scores = dict(accuracy=(tp + tn) / len(yt), sensitivity=_ratio(tp, tp + fn), specificity=_ratio(tn, tn + fp),
+                  precision=_ratio(tp, tp + fp), f1=_ratio(2 * tp, 2 * tp + fp + fn),
+                  roc_auc=_roc_auc(sick, p))
     return {m: float(scores[m]) for m in MEASURES}
 
 def clinical_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                     y_prob, # the model's probability of PNEUMONIA for each X-ray
                     threshold:float=0.5, # an X-ray is called PNEUMONIA when its probability is at least this
                    ) -> dict:
-    "The six `MEASURES` for probabilities of pneumonia `y_prob`, computed with scikit-learn"
+    "The six `MEASURES` for probabilities of pneumonia `y_prob`: scikit-learn's figures, from the confusion counts"
     scores = _scores(y_true, y_prob, threshold)
     _warn_undefined(scores)
     return scores
@@ -171,9 +180,7 @@ def _pneumonia_measure(y, # class indices of the validation X-rays
                        outputs, # the model's raw outputs (logits) for them, one column per class of `vocab`
                        measure:str, vocab:tuple, threshold:float) -> float:
     "One of `MEASURES` for a model predicting the classes of `vocab`, judged as a pneumonia detector"
-    value = _scores(is_pneumonia(y, vocab), pneumonia_probability(_softmax(outputs), vocab), threshold)[measure]
-    _warn_undefined({measure: value}, stacklevel=2)   # each metric warns about itself only
-    return value
+    return _scores(is_pneumonia(y, vocab), pneumonia_probability(_softmax(outputs), vocab), threshold)[measure]
 
 def _class_accuracy(y, outputs) -> float: return accuracy_score(y, np.asarray(outputs).argmax(-1))
 

@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/models.html.md"""
 
 # %% ../nbs/06_models.ipynb #4d974e3c
 from __future__ import annotations
-import contextlib, difflib, socket, urllib.request, zipfile
+import contextlib, difflib, re, socket, urllib.request, zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 import torch, torchvision
@@ -88,8 +88,16 @@ def weights_path(arch:str, # a name in `TORCHVISION_ARCHS`
     return Path(torch.hub.get_dir())/'checkpoints'/Path(urlparse(url).path).name
 
 # %% ../nbs/06_models.ipynb #4ebb7be9
-class WeightsUnavailableError(RuntimeError):
+class WeightsUnavailableError(OSError):
     "Pretrained weights that are neither cached nor downloadable, or a cached weight file that cannot be used"
+
+def _load_problem(e:Exception) -> str:
+    "What `torch.load(..., weights_only=True)` found wrong with a file, in one line, without PyTorch's advice to unpickle it"
+    msg = str(e)
+    if m := re.search(r'WeightsUnpickler error: (Unsupported global: GLOBAL \S+)', msg):
+        return f"it holds Python objects as well as tensors ({m.group(1)})"
+    first = msg.strip().splitlines()[0] if msg.strip() else ''
+    return f"{type(e).__name__}: {re.split(r'(?<=[.!?]) ', first)[0][:200]}"
 
 @contextlib.contextmanager
 def _socket_timeout(seconds:float):
@@ -105,8 +113,7 @@ def _check_weights_file(arch:str, path:Path):
         state = torch.load(path, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(path))
         with torch.device('meta'): TORCHVISION_ARCHS[arch]().load_state_dict(state, strict=True, assign=True)
     except Exception as e:
-        why = (str(e).strip().splitlines() or [''])[0][:300]
-        raise WeightsUnavailableError(f"'{path}' is not a usable {arch} weight file ({type(e).__name__}: {why}). Delete it so "
+        raise WeightsUnavailableError(f"'{path}' is not a usable {arch} weight file ({_load_problem(e)}). Delete it so "
                                       "that it is downloaded again, replace it with the official file, or pass pretrained=False") from None
 
 def _download_failed(what:str, file:str, folder:Path, source:str, e:Exception) -> WeightsUnavailableError:

@@ -6,66 +6,25 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
-import argparse, json, os, signal, sys, threading, time
-from dataclasses import dataclass, asdict
+import contextlib, json, os, signal, sys, threading, time
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastai.vision.all import *
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
+from .cli import TrainConfig
 from .data import *
-from .augment import xray_aug_transforms
-from .metrics import MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold
+from .augment import xray_aug_transforms, EqualizeContrast, EQUALIZE_METHODS, add_item_tfms
+from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
+                               undefined_measures, _scores)
 from .models import xray_learner, is_pretrainable
-from .cli import positive_int
 from .inference import export_learner, export_weights
 
 # %% auto #0
-__all__ = ['TrainConfig', 'config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks',
-           'read_history', 'plot_training_curves', 'validation_predictions', 'validation_scores', 'train_xray',
-           'summary_table', 'train_parser', 'config_from_args', 'pneumo_train']
-
-# %% ../nbs/07_train.ipynb #21295ce5
-@dataclass
-class TrainConfig:
-    "Every choice of a training run; the defaults are the recommended from-scratch recipe"
-    data: str|None = None       # dataset root holding train/; None: the bundled sample
-    arch: str = 'xray_cnn'      # architecture name (see `pneumo_nb.models`)
-    pretrained: bool|None = None  # start from ImageNet weights; None: yes for pretrainable architectures
-    size: int = 224             # images are resized to size x size
-    epochs: int = 20            # epochs of one-cycle training (for pretrained: unfrozen epochs after 1 frozen)
-    bs: int = 32                # batch size
-    lr: float|None = None       # learning rate; None: the suggestion of lr_find
-    task: str = 'binary'        # 'binary' or 'cause'
-    valid_pct: float = 0.2      # share of patients for validation
-    seed: int = 42              # seeds the split, the weights, the batches and the augmentation
-    method: str = 'squish'      # how images are resized: 'squish', 'pad' or 'crop'
-    augment: bool = True        # use `xray_aug_transforms`
-    flip: bool = False          # add horizontal flips to the augmentation
-    weighted_loss: bool = True  # weight the classes inversely to their frequency
-    label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
-    wd: float = 0.05            # weight decay
-    monitor: str = 'roc_auc'    # validation measure that picks the best checkpoint (and stops early)
-    patience: int|None = None   # stop after this many epochs without improvement; None: never stop early
-    workers: int|None = None    # DataLoader worker processes; None: all CPUs with a GPU, all but one without
-    split: str|None = None      # a split CSV to train on instead of a fresh patient split
-    min_sensitivity: float|None = None  # operating threshold: None: Youden's J on validation; else the sensitivity it must reach
-
-    def __post_init__(self):
-        for k in ('size', 'epochs', 'bs'):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{k} must be a positive whole number, not {v!r}")
-        if self.lr is not None and not self.lr > 0: raise ValueError(f"lr must be positive, not {self.lr!r}")
-        if self.patience is not None and self.patience <= 0: raise ValueError(f"patience must be positive, not {self.patience!r}")
-        if self.min_sensitivity is not None and not 0 < self.min_sensitivity <= 1:
-            raise ValueError(f"min_sensitivity must be above 0 and at most 1, not {self.min_sensitivity!r}")
-        if self.monitor not in MEASURES + ('valid_loss',):
-            raise ValueError(f"monitor must be one of {', '.join(MEASURES + ('valid_loss',))}, not {self.monitor!r}")
-
-    @property
-    def is_pretrained(self) -> bool: return is_pretrainable(self.arch) if self.pretrained is None else self.pretrained
+__all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
+           'plot_training_curves', 'validation_predictions', 'validation_scores', 'train_xray', 'summary_table']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
@@ -73,9 +32,11 @@ def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     set_seed(cfg.seed, reproducible=True)
     tfms = xray_aug_transforms(flip=cfg.flip) if cfg.augment else None
     workers = cfg.workers if cfg.workers is not None else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
-    return chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed,
-                          method=cfg.method, batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray',
-                          task=cfg.task, split=cfg.split, num_workers=workers, persistent_workers=workers > 0, **kwargs)
+    dls = chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
+                         batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
+                         split=cfg.split, per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers,
+                         persistent_workers=workers > 0, **kwargs)
+    return add_item_tfms(dls, EqualizeContrast(cfg.equalize)) if cfg.equalize else dls
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     "The `Learner` of `cfg` on `dls`, saving into `out`"
@@ -101,8 +62,9 @@ def find_lr(learn:Learner, # the learner, before training
 
 # %% ../nbs/07_train.ipynb #132b7de6
 class SafeSaveModel(SaveModelCallback):
-    "`SaveModelCallback` whose checkpoints are written to a temporary file, then moved into place"
+    "`SaveModelCallback` whose checkpoints are written by the first process only, to a temporary file, then moved into place"
     def _save(self, name):
+        if rank_distrib(): return   # fastai's `save` writes nothing in the other processes either
         tmp = self.learn.save(f'{name}.partial', with_opt=self.with_opt)
         final = tmp.with_name(f'{name}.pth')
         os.replace(tmp, final)
@@ -110,13 +72,15 @@ class SafeSaveModel(SaveModelCallback):
 
     def after_fit(self, **kwargs):
         "Load the best weights, if any epoch finished (a run stopped in its first epoch has none)"
+        distrib_barrier()   # every process waits until the first has written its checkpoints, so all decide alike
         if (self.learn.path/self.learn.model_dir/f'{self.fname}.pth').exists(): super().after_fit(**kwargs)
 
 class StopOnInterrupt(Callback):
-    "Ctrl-C (SIGINT) stops training cleanly after the current batch; a second Ctrl-C stops at once"
+    "Ctrl-C (SIGINT) stops training after the current batch, and every later `fit` of the run; a second Ctrl-C stops at once"
     order = 0
+    def __init__(self): self.interrupted, self.old = False, None
     def before_fit(self):
-        self.interrupted, self.old = False, None
+        if self.interrupted: raise CancelFitException   # an earlier phase of this run (fine_tune's frozen epoch) was stopped
         if threading.current_thread() is threading.main_thread():
             self.old = signal.signal(signal.SIGINT, self._handle)
     def _handle(self, signum, frame):
@@ -126,16 +90,16 @@ class StopOnInterrupt(Callback):
     def after_batch(self):
         if self.interrupted: raise CancelFitException
     def after_fit(self):
-        if self.old is not None: signal.signal(signal.SIGINT, self.old)
+        if self.old is not None: signal.signal(signal.SIGINT, self.old); self.old = None
 
 def training_callbacks(monitor:str='roc_auc', # validation measure picking the best checkpoint
                        patience:int|None=None, # stop after this many epochs without improvement (None: never)
                        fname:str='best', # checkpoint name, saved as `learn.path/learn.model_dir/fname.pth`
                       ) -> list:
-    "Best checkpoint by `monitor`, optional early stopping, a per-epoch CSV log (`history.csv`), clean Ctrl-C"
+    "Best checkpoint by `monitor`, optional early stopping, a per-epoch CSV log (`history.csv`, first process only), clean Ctrl-C"
     comp = np.less if monitor == 'valid_loss' else np.greater
-    cbs = [SafeSaveModel(monitor=monitor, comp=comp, fname=fname, reset_on_fit=False),
-           CSVLogger('history.csv', append=True), StopOnInterrupt()]
+    cbs = [SafeSaveModel(monitor=monitor, comp=comp, fname=fname, reset_on_fit=False), StopOnInterrupt()]
+    if rank_distrib() == 0: cbs.append(CSVLogger('history.csv', append=True))
     if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, comp=comp, patience=patience, reset_on_fit=False))
     return cbs
 
@@ -184,6 +148,13 @@ def validation_scores(learn:Learner, # a trained learner
     y, p, loss = validation_predictions(learn)
     return {**clinical_scores(y, p, threshold), 'valid_loss': loss}
 
+def _fit(learn:Learner, cfg:TrainConfig, lr:float, cbs:list):
+    "`fit_one_cycle` from scratch, `fine_tune` from pretrained weights; across processes when `accelerate launch` started several"
+    ctx = learn.distrib_ctx(sync_bn=torch.cuda.is_available()) if num_distrib() > 1 else contextlib.nullcontext()
+    with ctx:
+        if cfg.is_pretrained: learn.fine_tune(cfg.epochs, base_lr=lr, freeze_epochs=1, cbs=cbs)
+        else: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs)
+
 def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                out:Path='outputs', # folder for the model, figures and plots
                show:bool=True, # print the summary table
@@ -191,105 +162,50 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
               ) -> tuple:
     "Train `cfg`, write `out/model.pkl`, `metrics.json` and plots; return (learner, metrics dict)"
     cfg = ifnone(cfg, TrainConfig())
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
+    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     dls = config_dls(cfg)
-    save_split(dls.table, out/'split.csv')
     learn = config_learner(cfg, dls, out)
-    (out/'history.csv').unlink(missing_ok=True)
-    lr = cfg.lr if cfg.lr is not None else find_lr(learn, out/'lr_find.png')
+    if first_process:
+        save_split(dls.table, out/'split.csv')
+        (out/'history.csv').unlink(missing_ok=True)
+    lr = cfg.lr if cfg.lr is not None else find_lr(learn, out/'lr_find.png' if first_process else None)
     set_seed(cfg.seed, reproducible=True)
     cbs = training_callbacks(cfg.monitor, cfg.patience) + L(cbs)
-    with learn.distrib_ctx(in_notebook=IN_NOTEBOOK):
-        if cfg.is_pretrained: learn.fine_tune(cfg.epochs, base_lr=lr, freeze_epochs=1, cbs=cbs)
-        else: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs)
+    _fit(learn, cfg, lr, cbs)
     interrupted = first(cb for cb in cbs if isinstance(cb, StopOnInterrupt)).interrupted
     if interrupted and not (out/'best.pth').exists():
-        raise KeyboardInterrupt('Training interrupted before the first epoch finished: nothing to keep')
+        raise KeyboardInterrupt('training was stopped before its first epoch ended: there is no checkpoint to keep')
     history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
     y, p, loss = validation_predictions(learn)
-    scores = {**clinical_scores(y, p), 'valid_loss': loss}
+    scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # a measure that is undefined is nan, and `undefined` says why
     threshold = choose_threshold(y, p, cfg.min_sensitivity) if len(np.unique(y)) == 2 else 0.5
     rule = "Youden's J" if cfg.min_sensitivity is None else f'sensitivity at least {cfg.min_sensitivity}'
     res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
-           'split': f"patient validation split of {Path(dls.path)/'train'} (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
+           'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
            'threshold': threshold, 'threshold_rule': f'{rule}, chosen on the validation split',
-           'at_threshold': clinical_scores(y, p, threshold), 'lr': lr, 'seconds': round(time.perf_counter() - start, 1), 'interrupted': interrupted,
+           'at_threshold': _scores(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr, 'seconds': round(time.perf_counter() - start, 1), 'interrupted': interrupted,
            'best_epoch': _best_epoch(history, cfg.monitor),
            'device': str(dls.device), 'config': asdict(cfg),
            'history': json.loads(history.to_json(orient='records')) if len(history) else []}
-    if rank_distrib() == 0:
+    if first_process:
         learn.threshold = threshold
         export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
         export_weights(learn, out/'model.pth', arch=cfg.arch)
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
-        if show: print(summary_table(res).to_string())
+        if show: print(_summary_text(res))
     return learn, res
 
 def summary_table(res:dict) -> pd.DataFrame:
-    "The validation figures of a `train_xray` result as a small table"
+    "The validation figures of a `train_xray` result as a small table (a note says why a measure is nan)"
     df = pd.DataFrame({'validation, threshold 0.5': {m: round(res[m], 4) for m in MEASURES + ('valid_loss',)}})
     if 'at_threshold' in res: df[f"at threshold {res['threshold']:.3f}"] = pd.Series(res['at_threshold']).round(4)
+    if undefined := res.get('undefined'): df.attrs['note'] = 'nan: ' + '; '.join(f'{m}, {why}' for m, why in undefined.items())
     return df
 
-# %% ../nbs/07_train.ipynb #aa6e54f9
-def _positive_float(s:str) -> float:
-    try: v = float(s)
-    except ValueError: v = 0.
-    if not v > 0: raise argparse.ArgumentTypeError(f"expected a positive number, got {s!r}")
-    return v
-
-def train_parser() -> argparse.ArgumentParser:
-    "The argument parser of `pneumo-train`"
-    d = TrainConfig()
-    p = argparse.ArgumentParser(prog='pneumo-train', description='Train a pneumonia classifier on chest X-rays '
-                                '(Kermany et al. 2018, CC BY 4.0) and write model.pkl, metrics.json and plots. '
-                                'For learning, not for diagnosis.')
-    p.add_argument('--data', type=str, default=None, help='dataset root holding train/ (default: the bundled sample)')
-    p.add_argument('--arch', default=d.arch, help=f'architecture (default {d.arch}): xray_cnn, xresnet18/34/50, '
-                   'resnet18/34/50, vgg16_bn, vgg19_bn, squeezenet1_1, or a timm name')
-    p.add_argument('--pretrained', action=argparse.BooleanOptionalAction, default=None,
-                   help='start from ImageNet weights (default: yes for pretrainable architectures)')
-    p.add_argument('--size', type=positive_int, default=d.size, help=f'image size (default {d.size})')
-    p.add_argument('--epochs', type=positive_int, default=d.epochs, help=f'epochs (default {d.epochs})')
-    p.add_argument('--bs', type=positive_int, default=d.bs, help=f'batch size (default {d.bs})')
-    p.add_argument('--lr', type=_positive_float, default=None, help='learning rate (default: found by lr_find)')
-    p.add_argument('--out', type=Path, default=Path('outputs'), help='output folder (default outputs)')
-    p.add_argument('--task', choices=['binary', 'cause'], default=d.task, help='binary (default) or 3-class cause')
-    p.add_argument('--seed', type=int, default=d.seed, help=f'random seed (default {d.seed})')
-    p.add_argument('--valid-pct', type=float, default=d.valid_pct, help=f'share of patients for validation (default {d.valid_pct})')
-    p.add_argument('--split', type=str, default=None, help='train on the split in this CSV (from pneumo-data split)')
-    p.add_argument('--monitor', default=d.monitor, help=f'validation measure picking the best checkpoint (default {d.monitor})')
-    p.add_argument('--patience', type=positive_int, default=None, help='stop after this many epochs without improvement')
-    p.add_argument('--min-sensitivity', type=float, default=None, help="choose the operating threshold as the highest one "
-                   "reaching this validation sensitivity (default: Youden's J)")
-    p.add_argument('--no-augment', dest='augment', action='store_false', help='train without augmentation')
-    p.add_argument('--flip', action='store_true', help='add horizontal flips to the augmentation')
-    p.add_argument('--workers', type=int, default=None, help='DataLoader worker processes (default: all CPUs with a GPU, all but one without)')
-    return p
-
-def config_from_args(a:argparse.Namespace) -> TrainConfig:
-    "The `TrainConfig` of arguments parsed by `train_parser`"
-    return TrainConfig(**{k: v for k, v in vars(a).items() if k in TrainConfig.__dataclass_fields__})
-
-_user_errors = (FileNotFoundError, NotADirectoryError, ValueError, PermissionError, RuntimeError)
-
-def pneumo_train(argv:list|None=None, # arguments (default: the command line)
-                ) -> int:
-    "Run `pneumo-train` with `argv`; return the exit status"
-    a = train_parser().parse_args(argv)
-    try:
-        cfg = config_from_args(a)
-        if cfg.data is not None and not Path(cfg.data).exists(): raise FileNotFoundError(f"--data: folder '{cfg.data}' does not exist")
-        learn, res = train_xray(cfg, a.out)
-    except KeyboardInterrupt:
-        print('pneumo-train: interrupted before a checkpoint was saved', file=sys.stderr)
-        return 130
-    except _user_errors as e:
-        print(f'pneumo-train: error: {e}', file=sys.stderr)
-        return 1
-    if rank_distrib() == 0:
-        print(f"\nWrote {a.out/'model.pkl'}, {a.out/'model.pth'}, {a.out/'metrics.json'} and plots ({res['seconds']:.0f} s on {res['device']})")
-    return 130 if res['interrupted'] else 0
+def _summary_text(res:dict) -> str:
+    df = summary_table(res)
+    return df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')

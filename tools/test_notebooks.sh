@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Run every notebook in nbs/ as a test with nbdev-test (cells flagged slow or cuda are skipped, see tst_flags in
-# pyproject.toml), two notebooks at a time, and end with one line: "N passed, N failed" (notebooks).
+# The test command (`make test`), with warnings as users have them:
+#   1. every notebook with nbdev-test, as nbdev and its GitHub workflow run it (cells flagged slow or cuda skipped);
+#   2. every notebook in a real Jupyter kernel, top to bottom, as learners run it in Jupyter or Colab (tools/run_notebooks.py);
+#   3. the documentation site: nbdev-proc-nbs, the pages and their stored outputs, README.md (tools/check_site.py).
+# One notebook at a time (NB_WORKERS=2 runs two): on two cores, two notebooks that each train with PyTorch's two threads
+# slow each other down several times over. The last line is "N passed, N failed", counting notebooks and checks.
 set -u
 cd "$(dirname "$0")/.."
-export MPLBACKEND=Agg PYTHONWARNINGS=ignore
+start=$(date +%s)
+python -c 'import sys, torch, torchvision, fastai, fastcore, nbdev; print(f"Python {sys.version.split()[0]}, torch {torch.__version__}, torchvision {torchvision.__version__}, fastai {fastai.__version__}, fastcore {fastcore.__version__}, nbdev {nbdev.__version__}")' 2>/dev/null
 logs=$(mktemp -d)
-ls nbs/*.ipynb | xargs -P "${NB_WORKERS:-2}" -I{} sh -c '
-  nb="{}"; log="'"$logs"'/$(basename "$nb").log"; start=$(date +%s)
+find nbs -name '*.ipynb' -not -path '*/.*' -not -path '*/_*' | sort | xargs -P "${NB_WORKERS:-1}" -I{} sh -c '
+  nb="{}"; log="'"$logs"'/$(basename "$nb").log"; s=$(date +%s)
   if nbdev-test "$nb" --n-workers 0 >"$log" 2>&1; then r=passed; else r=failed; fi
-  echo "$r $(( $(date +%s) - start ))s $nb" | tee "$log.result"'
-passed=$(cat "$logs"/*.result | grep -c '^passed' || true)
-failed=$(cat "$logs"/*.result | grep -c '^failed' || true)
+  echo "$r $(( $(date +%s) - s ))s nbdev-test $nb" | tee "$log.result"'
 for r in "$logs"/*.result; do
-  if grep -q '^failed' "$r"; then echo; echo "=== $(cut -d' ' -f3 "$r") ==="; tail -n 60 "${r%.result}"; fi
+  if grep -q '^failed' "$r"; then echo; echo "=== $(cut -d' ' -f4 "$r") (nbdev-test) ==="; tail -n 60 "${r%.result}"; fi
 done
+nb_passed=$(cat "$logs"/*.result | grep -c '^passed' || true)
+nb_failed=$(cat "$logs"/*.result | grep -c '^failed' || true)
 rm -rf "$logs"
+echo "$nb_passed passed, $nb_failed failed (notebooks with nbdev-test)"
+
+python tools/run_notebooks.py | tee "${TMPDIR:-/tmp}/kernel_run.$$"
+k_line=$(tail -n 1 "${TMPDIR:-/tmp}/kernel_run.$$"); rm -f "${TMPDIR:-/tmp}/kernel_run.$$"
+python tools/check_site.py | tee "${TMPDIR:-/tmp}/site_check.$$"
+s_line=$(tail -n 1 "${TMPDIR:-/tmp}/site_check.$$"); rm -f "${TMPDIR:-/tmp}/site_check.$$"
+
+count() { local v; v=$(echo "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${v:-$3}"; }   # a runner that did not report counts as one failure
+passed=$(( nb_passed + $(count "$k_line" 1 0) + $(count "$s_line" 1 0) ))
+failed=$(( nb_failed + $(count "$k_line" 2 1) + $(count "$s_line" 2 1) ))
+echo "in $(( ($(date +%s) - start) / 60 )) min $(( ($(date +%s) - start) % 60 )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
