@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
 # %% ../nbs/05_augment.ipynb #a9043d68
 from __future__ import annotations
-import math, numbers
+import json, math, numbers, urllib.request
 import numpy as np, cv2
 from PIL import Image, ImageOps
 from fastcore.all import *
@@ -16,7 +16,7 @@ from .data import load_xray
 
 # %% auto #0
 __all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
-           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms']
+           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table']
 
 # %% ../nbs/05_augment.ipynb #e99631c5
 def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
@@ -144,3 +144,29 @@ def add_item_tfms(dls:DataLoaders, # DataLoaders, e.g. from `chest_xray_dls`
         if not isinstance(t, Transform): raise TypeError(f"add_item_tfms takes fastai Transforms, not {type(t).__name__}")
     for dl in dls.loaders: dl.after_item.add(list(tfms))
     return dls
+
+# %% ../nbs/05_augment.ipynb #82c2fbce
+def read_ablations(fname:str='recipe_ablations.jsonl', # a results file of `benchmarks/recipe_ablations.py`
+                  ) -> list:
+    "The records of a results file in `benchmarks/results/`: from the repository, or from GitHub outside of it"
+    local = Path(__file__ if '__file__' in globals() else '.').resolve().parent.parent/'benchmarks/results'/fname
+    if not local.exists(): local = Path('../benchmarks/results')/fname
+    if local.exists(): text = local.read_text()
+    else:
+        url = f'https://raw.githubusercontent.com/pneumo-nb/pneumo_nb/main/benchmarks/results/{fname}'
+        with urllib.request.urlopen(url, timeout=30) as r: text = r.read().decode()
+    return [json.loads(l) for l in text.splitlines() if l.strip()]
+
+def ablation_table(records:list, # from `read_ablations`
+                   at:str='0.5', # the threshold: '0.5', or 'operating' (Youden's J on the validation patients)
+                  ) -> pd.DataFrame:
+    "Validation figures (95% intervals) and the worst changes under the stress test of each variant"
+    fmt = lambda v: f"{v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]"
+    rows = {}
+    for r in records:
+        a = r['at'][at]; s = a['stress']['summary']
+        rows[r['variant']] = {'threshold': round(a['threshold'], 2), **{m: fmt(a['clean'][m]) for m in ('accuracy', 'sensitivity', 'specificity', 'roc_auc')},
+                              'worst change in sensitivity': f"{s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']})",
+                              'worst change in specificity': f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})",
+                              'minutes': round(r['train_seconds'] / 60, 1)}
+    return pd.DataFrame(rows).T

@@ -187,16 +187,22 @@ class TrainConfig:
     data: str|None = None       # dataset root holding train/; None: the bundled sample
     arch: str = 'xray_cnn'      # architecture name (see `pneumo_nb.models`)
     pretrained: bool|None = None  # start from ImageNet weights; None: yes for pretrainable architectures
-    size: int = 224             # images are resized to size x size
-    epochs: int = 20            # epochs of one-cycle training (for pretrained: unfrozen epochs after 1 frozen)
+    size: int = 128             # images are resized to size x size
+    epochs: int = 16            # epochs of one-cycle training (for pretrained: unfrozen epochs after 1 frozen)
     bs: int = 32                # batch size
     lr: float|None = None       # learning rate; None: the suggestion of lr_find
     task: str = 'binary'        # 'binary' or 'cause'
     valid_pct: float = 0.2      # share of patients for validation
     seed: int = 42              # seeds the split, the weights, the batches and the augmentation
     method: str = 'squish'      # how images are resized: 'squish', 'pad' or 'crop'
-    augment: bool = True        # use `xray_aug_transforms`
+    augment: bool = True        # use `xray_aug_transforms`, with the five settings below
+    max_rotate: float = 5.      # largest rotation, in degrees
+    min_zoom: float = 0.7       # smallest zoom: below 1 the X-ray shrinks inside a black border
+    max_zoom: float = 1.5       # largest zoom (1: none)
+    max_aspect: float = 1.3     # largest stretch of the width-to-height ratio (1: none)
+    max_lighting: float = 0.4   # largest change of brightness and of contrast
     flip: bool = False          # add horizontal flips to the augmentation
+    mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     equalize: str|None = None   # equalise the contrast of every image (training, validation, prediction): 'clahe', 'equalize' or None
     weighted_loss: bool = True  # weight the classes inversely to their frequency
     label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
@@ -208,6 +214,8 @@ class TrainConfig:
     per_image: bool = False     # treat each image as its own patient (for file names that carry no patient)
     skip_bad: bool = False      # leave out images that do not decode (with a warning) instead of stopping
     min_sensitivity: float|None = None  # operating threshold: None: Youden's J on validation; else the sensitivity it must reach
+    threshold_rule: str = 'stressed'  # choose it over the validation X-rays and their stressed copies ('stressed'), or alone ('clean')
+    stress: bool = True         # after training, run the stress test of framing on the validation patients (metrics.json)
 
     def __post_init__(self):
         from pneumo_nb.metrics import MEASURES
@@ -225,6 +233,9 @@ class TrainConfig:
         if self.task not in TASK_NAMES: raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {self.task!r}")
         if self.equalize not in (None, 'clahe', 'equalize'):
             raise ValueError(f"equalize must be 'clahe', 'equalize' or None, not {self.equalize!r}")
+        if not self.mixup >= 0: raise ValueError(f"mixup must be 0 (none) or a positive number, not {self.mixup!r}")
+        if self.threshold_rule not in ('stressed', 'clean'):
+            raise ValueError(f"threshold_rule must be 'stressed' or 'clean', not {self.threshold_rule!r}")
 
     @property
     def is_pretrained(self) -> bool:
@@ -256,14 +267,22 @@ def train_parser() -> CommandParser:
     p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be decoded, with a warning, instead of stopping')
     p.add_argument('--method', choices=['squish', 'pad', 'crop'], default=d['method'], help=f"how images are resized (default {d['method']})")
     p.add_argument('--no-augment', dest='augment', action='store_false', help='train without augmentation')
+    for name, what in [('max_rotate', 'largest rotation, in degrees'), ('min_zoom', 'smallest zoom (below 1: zoom out)'),
+                       ('max_zoom', 'largest zoom'), ('max_aspect', 'largest stretch of the aspect ratio'),
+                       ('max_lighting', 'largest change of brightness and contrast')]:
+        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help=f'augmentation: {what} (default {d[name]})')
     p.add_argument('--flip', action='store_true', help='add horizontal flips to the augmentation')
+    p.add_argument('--mixup', type=float, default=d['mixup'], help=f"MixUp's Beta parameter (default {d['mixup']}: none)")
     p.add_argument('--equalize', choices=['clahe', 'equalize'], default=None,
                    help='equalise the contrast of every image, in training and in prediction (default: no)')
     p.add_argument('--monitor', default=d['monitor'], help=f"validation measure picking the best checkpoint (default {d['monitor']})")
     p.add_argument('--patience', type=positive_int, default=None, help='stop after this many epochs without improvement')
     p.add_argument('--min-sensitivity', type=probability, default=None, help="choose the operating threshold as the highest "
                    "one reaching this validation sensitivity (default: Youden's J)")
+    p.add_argument('--threshold-rule', choices=['stressed', 'clean'], default=d['threshold_rule'],
+                   help='choose the threshold over the validation X-rays and their stressed copies (stressed, the default) or alone')
     p.add_argument('--workers', type=int, default=None, help='DataLoader worker processes (default: all CPUs with a GPU, all but one without)')
+    p.add_argument('--no-stress', dest='stress', action='store_false', help='skip the stress test of framing after training')
     return p
 
 def config_from_args(a:argparse.Namespace) -> TrainConfig:
@@ -338,6 +357,8 @@ def evaluate_parser() -> CommandParser:
     p.add_argument('--out', type=Path, default=Path('evaluation'), help='output folder (default evaluation)')
     p.add_argument('--n-boot', type=positive_int, default=1000, help='bootstrap resamples (default 1000)')
     p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be read instead of stopping')
+    p.add_argument('--stress', action='store_true', help='also the stress test of framing: the X-rays zoomed, stretched, '
+                   'moved and with their marker masked (stress.json, stress.png)')
     return p
 
 def _evaluate(a) -> int:
@@ -347,12 +368,23 @@ def _evaluate(a) -> int:
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
     check_class_folders(a.folder)
     pred = load_model(a.model)
-    rep, _ = evaluate_folder(pred, a.folder, a.out, tta=a.tta, n_boot=a.n_boot, bs=a.bs, num_workers=a.workers,
-                             skip_bad=a.skip_bad, progress=False)
+    rep, df = evaluate_folder(pred, a.folder, a.out, tta=a.tta, n_boot=a.n_boot, bs=a.bs, num_workers=a.workers,
+                              skip_bad=a.skip_bad, progress=False)
     print(f"{a.folder}: {rep['n_images']} images of {rep['n_patients']} patients, threshold {rep['threshold']:.3f}"
           f"{', with TTA' if a.tta else ''}; 95% intervals from {rep['ci_method']}")
     print(report_table(rep).to_string())
-    print(f"\nWrote {a.out/'report.json'}, predictions.csv, confusion.png and roc.png")
+    written = f"{a.out/'report.json'}, predictions.csv, confusion.png and roc.png"
+    if a.stress:
+        from pneumo_nb.evaluate import stress_test, stress_summary
+        stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta)
+        cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']
+        print("\nStress test of framing (a change passes when sensitivity and specificity move by 2 points at most):")
+        print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))
+        s = stress_summary(stress)
+        print(f"Worst change: sensitivity {s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']}), "
+              f"specificity {s['worst change in specificity']:+.3f} ({s['worst for specificity']})")
+        written += ', stress.json and stress.png'
+    print(f"\nWrote {written}")
     return 0
 
 def pneumo_evaluate(argv:list|None=None, # arguments (default: the command line)

@@ -13,7 +13,7 @@ from fastcore.foundation import L
 from fastprogress.fastprogress import progress_bar
 from fastai.data.external import fastai_path
 from . import __version__
-from .data import CLASSES, SPLITS, LayoutError, check_layout, image_files, sample_path
+from .data import CLASSES, SPLITS, LayoutError, check_layout, sample_path
 
 # %% auto #0
 __all__ = ['KAGGLE_DATASET', 'MENDELEY_URL', 'CHEST_XRAY_SOURCES', 'LITTER_FOLDERS', 'LITTER_FILES', 'kaggle_dataset_url',

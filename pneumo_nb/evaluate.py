@@ -12,14 +12,20 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from sklearn.metrics import classification_report, RocCurveDisplay
 from fastcore.basics import ifnone
+from functools import partial
+import cv2
+from PIL import Image
+from fastcore.basics import chunked, noop
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
-                            pneumonia_cause, write_atomic)
+                            pneumonia_cause, write_atomic, load_xray)
 from .metrics import MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability
-from .inference import XRayPredictor, load_model, ModelFileError
+from .inference import XRayPredictor
 
 # %% auto #0
-__all__ = ['folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report', 'report_table', 'plot_confusion',
-           'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports']
+__all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
+           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports',
+           'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker', 'mask_marker', 'stress_probabilities',
+           'stress_report', 'stress_summary', 'stress_json', 'read_stress', 'plot_stress', 'stress_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -78,8 +84,9 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                  n_boot:int=1000, # resamples
                  level:float=0.95, # coverage of the interval
                  seed:int=0, # seeds the resampling
+                 measures:tuple=MEASURES, # the measures to resample (leaving out the ROC AUC makes it faster)
                 ) -> dict:
-    "Percentile bootstrap interval `(low, high)` of each of the `MEASURES`"
+    "Percentile bootstrap interval `(low, high)` of each of `measures`"
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
     p = _check_probability(p, 'y_prob')
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1: raise ValueError(f"n_boot must be a positive whole number, not {n_boot!r}")
@@ -93,10 +100,10 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     samples = []
     for _ in range(n_boot):
         idx = np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
-        samples.append(_scores(yt[idx], p[idx], threshold))
+        samples.append(_scores(yt[idx], p[idx], threshold, auc='roc_auc' in measures))
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     res = {}
-    for m in MEASURES:
+    for m in measures:
         v = np.array([s[m] for s in samples])
         v = v[~np.isnan(v)]
         res[m] = tuple(float(x) for x in np.percentile(v, q)) if len(v) else (np.nan, np.nan)
@@ -220,3 +227,185 @@ def compare_reports(reports:dict, # name -> report from `evaluation_report` / `e
     df = pd.DataFrame({k: {m: fmt(r, m) for m in measures} for k, r in reports.items()}).T
     df['threshold'] = [round(r['threshold'], 3) for r in reports.values()]
     return df
+
+# %% ../nbs/09_evaluate.ipynb #8c22279f
+def zoom_in(im:Image.Image, # an X-ray
+            frac:float, # share of the width and of the height kept, around the centre
+           ) -> Image.Image:
+    "The centre of `im`, `frac` of its width and height: resized like the rest, the chest fills more of the frame"
+    return crop_middle(im, frac, frac)
+
+def crop_middle(im:Image.Image, # an X-ray
+                fx:float=1., # share of the width kept, around the centre
+                fy:float=1., # share of the height kept, around the centre
+               ) -> Image.Image:
+    "The middle `fx` of the width and `fy` of the height of `im`"
+    w, h = im.size
+    dx, dy = w * (1 - fx) / 2, h * (1 - fy) / 2
+    return im.crop((round(dx), round(dy), round(w - dx), round(h - dy)))
+
+def zoom_out(im:Image.Image, # an X-ray
+             frac:float, # its new width and height, as a share of the old
+            ) -> Image.Image:
+    "`im` shrunk to `frac` of its width and height, in the middle of a black frame of its own size"
+    small = im.resize((max(1, round(im.width * frac)), max(1, round(im.height * frac))), Image.Resampling.BILINEAR)
+    return shift(small, 0, 0, size=im.size)
+
+def shift(im:Image.Image, # an X-ray
+          dx:float, # move right by this share of the width (left if negative)
+          dy:float, # move down by this share of the height (up if negative)
+          size:tuple|None=None, # size of the black canvas (default: the size of `im`); `im` is centred on it before the move
+         ) -> Image.Image:
+    "`im` moved by (`dx`, `dy`) of its size on a black canvas; what leaves the canvas is lost"
+    w, h = size or im.size
+    canvas = Image.new(im.mode, (w, h))
+    canvas.paste(im, ((w - im.width) // 2 + round(dx * w), (h - im.height) // 2 + round(dy * h)))
+    return canvas
+
+# %% ../nbs/09_evaluate.ipynb #4b868e79
+def _torso(g:np.ndarray) -> np.ndarray:
+    "A mask of the body: the convex hull of the largest bright region of the blurred X-ray, shrunk a little"
+    h, w = g.shape
+    _, body = cv2.threshold(cv2.GaussianBlur(g, (0, 0), 0.03 * w), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8))
+    torso = np.zeros((h, w), np.uint8)
+    if n > 1:
+        largest = 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
+        cv2.fillConvexPoly(torso, cv2.convexHull(cv2.findNonZero((labels == largest).astype(np.uint8))), 1)
+    return cv2.erode(torso, np.ones((max(3, round(0.04 * w)),) * 2, np.uint8)).astype(bool)
+
+def find_marker(im:Image.Image, # an X-ray
+                band:float=0.3, # markers are looked for within this share of the width from each side
+                size:int=224, # the search runs on the X-ray squished to `size` x `size`, the scale it was tuned at
+               ) -> np.ndarray:
+    "A mask of the burned-in marker letters of `im`: small, compact bright shapes on the dark background beside the body"
+    g = np.asarray(im.convert('L').resize((size, size), Image.Resampling.BILINEAR))
+    h, w = g.shape
+    k = max(3, round(0.08 * min(h, w)) // 2 * 2 + 1)   # larger than a letter, smaller than a rib
+    tophat = cv2.morphologyEx(g, cv2.MORPH_TOPHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bright = ((tophat > 45) & (g > 130)).astype(np.uint8)
+    bright[:, round(band * w):w - round(band * w)] = 0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
+    torso, keep, m = _torso(g), [], max(2, round(0.02 * w))
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if not (0.0002 <= area / (h * w) <= 0.01 and bh <= 0.12 * h and 0.4 <= bh / bw <= 3): continue   # letter-sized
+        around = g[max(0, y - m):y + bh + m, max(0, x - m):x + bw + m][labels[max(0, y - m):y + bh + m, max(0, x - m):x + bw + m] != i]
+        if np.median(around) < 110 and torso[labels == i].mean() < 0.3: keep.append(i)   # on dark ground, outside the body
+    mask = cv2.dilate(np.isin(labels, keep).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.resize(mask, im.size, interpolation=cv2.INTER_NEAREST).astype(bool)
+
+def mask_marker(im:Image.Image, # an X-ray
+               ) -> Image.Image:
+    "`im` with its marker letters (`find_marker`) painted over from what surrounds them"
+    mask = find_marker(im)
+    if not mask.any(): return im
+    filled = cv2.inpaint(np.asarray(im.convert('L')), mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    return Image.fromarray(filled).convert(im.mode)
+
+# %% ../nbs/09_evaluate.ipynb #3c1d01b6
+STRESS_TESTS = {  # name -> a change of an X-ray that should not change its diagnosis
+    **{f'zoom in {f:.0%}': partial(zoom_in, frac=f) for f in (0.9, 0.8, 0.75)},
+    **{f'zoom out {f:.0%}': partial(zoom_out, frac=f) for f in (0.9, 0.85, 0.8)},
+    'narrower 85%': partial(crop_middle, fx=0.85), 'shorter 85%': partial(crop_middle, fy=0.85),
+    **{f'shifted {side} 8%': partial(shift, dx=dx, dy=dy)
+       for side, dx, dy in [('left', -.08, 0), ('right', .08, 0), ('up', 0, -.08), ('down', 0, .08)]},
+    'marker masked': mask_marker,
+}
+ZOOM_SCALES = {'zoom out 80%': 0.8, 'zoom out 85%': 0.85, 'zoom out 90%': 0.9, 'clean': 1.,   # how large the chest
+               'zoom in 90%': 1 / 0.9, 'zoom in 80%': 1 / 0.8, 'zoom in 75%': 1 / 0.75}       # appears, against as it is
+
+# %% ../nbs/09_evaluate.ipynb #91c66083
+def stress_probabilities(pred:XRayPredictor, # the model
+                         files, # the X-rays: paths, PIL images or arrays
+                         tests:dict|None=None, # name -> function changing a PIL image; default: `STRESS_TESTS`
+                         bs:int=32, # X-rays decoded at a time
+                         tta:bool=False, # test-time augmentation
+                        ) -> pd.DataFrame:
+    "P(pneumonia) of each X-ray as it is (column `clean`) and after each change of `tests` (one column each)"
+    tests = {'clean': noop, **ifnone(tests, STRESS_TESTS)}
+    cols = {name: [] for name in tests}
+    for chunk in chunked(list(files), bs):
+        ims = [load_xray(f) for f in chunk]
+        for name, change in tests.items(): cols[name].append(pred.probabilities(pred.batch([change(im) for im in ims]), tta=tta))
+    return pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()})
+
+def stress_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                  probs:pd.DataFrame, # from `stress_probabilities`
+                  threshold:float=0.5, # the operating threshold
+                  groups=None, # the patient of each X-ray, for the bootstrap
+                  n_boot:int=200, # bootstrap resamples
+                  tolerance:float=0.02, # largest change of sensitivity and specificity that passes
+                 ) -> pd.DataFrame:
+    "Sensitivity, specificity (with 95% intervals), accuracy and ROC AUC under each change, and the change from `clean`"
+    rows = {}
+    for name in probs:
+        s = _scores(y_true, probs[name].values, threshold)
+        ci = bootstrap_ci(y_true, probs[name].values, threshold, groups, n_boot, measures=('sensitivity', 'specificity'))
+        rows[name] = {'sensitivity': s['sensitivity'], 'sensitivity 95% CI': ci['sensitivity'], 'specificity': s['specificity'],
+                      'specificity 95% CI': ci['specificity'], 'accuracy': s['accuracy'], 'roc_auc': s['roc_auc']}
+    df = pd.DataFrame(rows).T
+    for m in ('sensitivity', 'specificity'): df[f'change in {m}'] = (df[m] - df.loc['clean', m]).astype(float)
+    df['passes'] = (df['change in sensitivity'].abs() <= tolerance) & (df['change in specificity'].abs() <= tolerance)
+    return df
+
+def stress_summary(report:pd.DataFrame, # from `stress_report`
+                  ) -> dict:
+    "The worst change of sensitivity and of specificity, where it happens, and whether every change passes"
+    worst = {m: report[f'change in {m}'].abs().idxmax() for m in ('sensitivity', 'specificity')}
+    return {**{f'worst change in {m}': float(report.loc[t, f'change in {m}']) for m, t in worst.items()},
+            **{f'worst for {m}': t for m, t in worst.items()}, 'all pass': bool(report.passes.all())}
+
+def stress_json(report:pd.DataFrame, # from `stress_report`
+               ) -> dict:
+    "`report` and its `stress_summary` as plain JSON: {'summary': ..., 'tests': {name: {measure: value}}}"
+    plain = lambda v: [float(x) for x in v] if isinstance(v, tuple) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+    return {'summary': stress_summary(report), 'tests': {name: {k: plain(v) for k, v in row.items()} for name, row in report.iterrows()}}
+
+def read_stress(d:dict, # from `stress_json` (the `stress` of a `metrics.json`, or a `stress.json`)
+               ) -> pd.DataFrame:
+    "The report that `stress_json` wrote, as `stress_report` gave it"
+    df = pd.DataFrame.from_dict(d['tests'], orient='index')
+    for c in df.columns:
+        if c.endswith('95% CI'): df[c] = df[c].map(tuple)
+    return df
+
+# %% ../nbs/09_evaluate.ipynb #18b6a623
+def plot_stress(report:pd.DataFrame, # from `stress_report`
+                ax=None, title:str='', tolerance:float=0.02):
+    "Sensitivity and specificity (95% intervals) against the zoom, with the band of `tolerance` around the clean figures"
+    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
+    names = [n for n in ZOOM_SCALES if n in report.index]
+    x = [ZOOM_SCALES[n] for n in names]
+    for i, m in enumerate(('sensitivity', 'specificity')):
+        v = report.loc[names, m].astype(float).values
+        lo, hi = np.array([report.loc[n, f'{m} 95% CI'] for n in names], dtype=float).T
+        ax.plot(x, v, 'o-', color=f'C{i}', label=m); ax.fill_between(x, lo, hi, color=f'C{i}', alpha=0.15)
+        clean = report.loc['clean', m]
+        ax.axhspan(clean - tolerance, clean + tolerance, color=f'C{i}', alpha=0.1)
+    ax.axvline(1, color='gray', ls=':')
+    ax.set(xlabel='chest size in the frame (1: as it is; below 1: zoomed out)', ylabel='share',
+           title=title or 'Stress test: the same X-rays, zoomed', ylim=(max(0, ax.get_ylim()[0]), 1.01))
+    ax.legend(fontsize=8, loc='lower left')
+    return ax
+
+# %% ../nbs/09_evaluate.ipynb #3860a663
+def stress_test(pred:XRayPredictor, # the model
+                files, # the X-rays: paths, PIL images or arrays
+                y_true, # their class: 1 = PNEUMONIA, 0 = NORMAL
+                groups=None, # their patients, for the bootstrap
+                threshold:float|None=None, # default: the threshold stored with the model
+                out:Path|None=None, # write stress.json and stress.png here
+                n_boot:int=200, # bootstrap resamples
+                tta:bool=False, # test-time augmentation
+                tests:dict|None=None, # default: `STRESS_TESTS`
+               ) -> pd.DataFrame:
+    "The `stress_report` of `pred` on `files`; with `out`, also `stress.json` (report and summary) and `stress.png`"
+    threshold = ifnone(threshold, pred.threshold)
+    report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta), threshold, groups, n_boot)
+    if out is not None:
+        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out/'stress.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
+        fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
+        write_atomic(out/'stress.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
+    return report

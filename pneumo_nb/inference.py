@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 
 # %% ../nbs/08_inference.ipynb #2bed0491
 from __future__ import annotations
-import json, sys, warnings
+import json, warnings
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd, torch

@@ -106,8 +106,8 @@ def _roc_auc(sick:np.ndarray, p:np.ndarray) -> float:
     if not 0 < n_sick < len(sick): return np.nan
     return mannwhitneyu(p[sick], p[~sick], method='asymptotic').statistic / (n_sick * (len(sick) - n_sick))
 
-def _scores(y_true, y_prob, threshold:float) -> dict:
-    "The six `MEASURES`, checked input, no warnings (see `clinical_scores`)"
+def _scores(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
+    "The six `MEASURES` (ROC AUC nan unless `auc`), checked input, no warnings (see `clinical_scores`)"
     if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
     p = _check_probability(p, 'y_prob')
@@ -115,7 +115,7 @@ def _scores(y_true, y_prob, threshold:float) -> dict:
     tp, fp, fn, tn = (int(np.count_nonzero(a & b)) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
     scores = dict(accuracy=(tp + tn) / len(yt), sensitivity=_ratio(tp, tp + fn), specificity=_ratio(tn, tn + fp),
                   precision=_ratio(tp, tp + fp), f1=_ratio(2 * tp, 2 * tp + fp + fn),
-                  roc_auc=_roc_auc(sick, p))
+                  roc_auc=_roc_auc(sick, p) if auc else np.nan)
     return {m: float(scores[m]) for m in MEASURES}
 
 def clinical_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL

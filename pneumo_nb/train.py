@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
-import contextlib, json, os, signal, sys, threading, time
+import contextlib, json, os, signal, threading, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -16,21 +16,24 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
 from .cli import TrainConfig
 from .data import *
-from .augment import xray_aug_transforms, EqualizeContrast, EQUALIZE_METHODS, add_item_tfms
+from .augment import xray_aug_transforms, EqualizeContrast, add_item_tfms
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, _scores)
-from .models import xray_learner, is_pretrainable
-from .inference import export_learner, export_weights
+from .models import xray_learner
+from .inference import export_learner, export_weights, XRayPredictor
+from .evaluate import stress_probabilities, stress_report, stress_json, STRESS_TESTS
 
 # %% auto #0
 __all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
-           'plot_training_curves', 'validation_predictions', 'validation_scores', 'train_xray', 'summary_table']
+           'plot_training_curves', 'validation_predictions', 'validation_scores', 'operating_threshold', 'train_xray',
+           'summary_table', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     "The `DataLoaders` of `cfg`, seeded"
     set_seed(cfg.seed, reproducible=True)
-    tfms = xray_aug_transforms(flip=cfg.flip) if cfg.augment else None
+    tfms = xray_aug_transforms(flip=cfg.flip, max_rotate=cfg.max_rotate, min_zoom=cfg.min_zoom, max_zoom=cfg.max_zoom,
+                               max_aspect=cfg.max_aspect, max_lighting=cfg.max_lighting) if cfg.augment else None
     workers = cfg.workers if cfg.workers is not None else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
     dls = chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
                          batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
@@ -44,6 +47,7 @@ def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     loss = xray_loss(dls, weighted=cfg.weighted_loss, label_smoothing=cfg.label_smoothing)
     learn = xray_learner(dls, cfg.arch, pretrained=cfg.is_pretrained, loss_func=loss, wd=cfg.wd,
                          path=Path(out), model_dir='.')
+    if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
     return learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
 
 # %% ../nbs/07_train.ipynb #b029de9b
@@ -148,6 +152,15 @@ def validation_scores(learn:Learner, # a trained learner
     y, p, loss = validation_predictions(learn)
     return {**clinical_scores(y, p, threshold), 'valid_loss': loss}
 
+def operating_threshold(y, # actual class of each validation X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                        p, # P(pneumonia) of each
+                        stressed:pd.DataFrame|None=None, # from `stress_probabilities`: their P(pneumonia) as they are and changed
+                        min_sensitivity:float|None=None, # None: Youden's J; else the sensitivity the threshold must reach
+                       ) -> float:
+    "`choose_threshold` over the validation X-rays, or, given `stressed`, over them and their stressed copies pooled"
+    if stressed is not None: y, p = np.tile(y, stressed.shape[1]), stressed.values.T.ravel()   # the 'clean' column is `p`
+    return choose_threshold(y, p, min_sensitivity)
+
 def _fit(learn:Learner, cfg:TrainConfig, lr:float, cbs:list):
     "`fit_one_cycle` from scratch, `fine_tune` from pretrained weights; across processes when `accelerate launch` started several"
     ctx = learn.distrib_ctx(sync_bn=torch.cuda.is_available()) if num_distrib() > 1 else contextlib.nullcontext()
@@ -180,15 +193,21 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
     y, p, loss = validation_predictions(learn)
     scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # a measure that is undefined is nan, and `undefined` says why
-    threshold = choose_threshold(y, p, cfg.min_sensitivity) if len(np.unique(y)) == 2 else 0.5
-    rule = "Youden's J" if cfg.min_sensitivity is None else f'sensitivity at least {cfg.min_sensitivity}'
+    two_classes, items, stressed = len(np.unique(y)) == 2, dls.valid_ds.items, None   # `items` in the order of `y`
+    if cfg.stress and first_process and two_classes:
+        stressed = stress_probabilities(XRayPredictor.from_learner(learn, arch=cfg.arch), items.path)
+    threshold = operating_threshold(y, p, stressed if cfg.threshold_rule == 'stressed' else None, cfg.min_sensitivity) if two_classes else 0.5
+    rule = (("Youden's J" if cfg.min_sensitivity is None else f'sensitivity at least {cfg.min_sensitivity}') + ', chosen on '
+            + (f'the validation X-rays and their {len(STRESS_TESTS)} stressed copies' if stressed is not None and cfg.threshold_rule == 'stressed'
+               else 'the validation X-rays'))
     res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
            'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
-           'threshold': threshold, 'threshold_rule': f'{rule}, chosen on the validation split',
+           'threshold': threshold, 'threshold_rule': rule,
            'at_threshold': _scores(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr, 'seconds': round(time.perf_counter() - start, 1), 'interrupted': interrupted,
            'best_epoch': _best_epoch(history, cfg.monitor),
            'device': str(dls.device), 'config': asdict(cfg),
            'history': json.loads(history.to_json(orient='records')) if len(history) else []}
+    if stressed is not None: res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
     if first_process:
         learn.threshold = threshold
         export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
@@ -208,4 +227,22 @@ def summary_table(res:dict) -> pd.DataFrame:
 
 def _summary_text(res:dict) -> str:
     df = summary_table(res)
-    return df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')
+    text = df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')
+    if s := res.get('stress', {}).get('summary'):
+        text += (f"\nStress test of framing, at threshold {res['threshold']:.3f}: worst change in sensitivity "
+                 f"{s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']}), in specificity "
+                 f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})")
+    return text
+
+# %% ../nbs/07_train.ipynb #7f5c7c36
+def trained_run(cfg:TrainConfig, # the recipe
+                out:Path, # its folder
+                **kwargs, # passed on to `train_xray`
+               ) -> dict:
+    "The metrics of the run of `cfg` in `out`: read back if `out` holds a finished run of the same recipe, else trained now"
+    out = Path(out)
+    if (out/'model.pth').exists() and (out/'metrics.json').exists():
+        res = json.loads((out/'metrics.json').read_text())
+        if res.get('config') == json.loads(json.dumps(asdict(cfg))) and not res.get('interrupted'): return res
+    return train_xray(cfg, out, **kwargs)[1]
+
