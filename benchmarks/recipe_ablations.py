@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from pneumo_nb.cli import TrainConfig, quiet_library_warnings
 quiet_library_warnings()
-from pneumo_nb.train import train_xray
+from pneumo_nb.train import train_xray, operating_threshold
 from pneumo_nb.inference import XRayPredictor
 from pneumo_nb.metrics import _scores, choose_threshold
 from pneumo_nb.evaluate import stress_probabilities, stress_report, stress_summary, stress_json, evaluation_report
@@ -50,12 +50,11 @@ VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults
 def threshold_rules(y, probs:pd.DataFrame, groups) -> dict:
     "Candidate operating thresholds, each chosen on the validation patients, and how each holds under the stress test"
     stressed = probs.drop(columns='clean')
-    pooled_y, pooled_p = np.tile(y, stressed.shape[1]), stressed.values.T.ravel()
     def worst_balanced(t):
         return min((s['sensitivity'] + s['specificity']) / 2 for s in (_scores(y, probs[c].values, t, auc=False) for c in probs))
     grid = np.linspace(0.05, 0.95, 91)
     rules = {'0.5': 0.5, "Youden's J, clean": choose_threshold(y, probs['clean'].values),
-             "Youden's J, clean and stressed pooled": choose_threshold(np.r_[y, pooled_y], np.r_[probs['clean'].values, pooled_p]),
+             "Youden's J, clean and stressed pooled": operating_threshold(y, probs['clean'].values, probs),
              'best worst-case balanced accuracy': float(grid[np.argmax([worst_balanced(t) for t in grid])])}
     res = {}
     for name, t in rules.items():

@@ -149,12 +149,14 @@ def add_item_tfms(dls:DataLoaders, # DataLoaders, e.g. from `chest_xray_dls`
 def read_ablations(fname:str='recipe_ablations.jsonl', # a results file of `benchmarks/recipe_ablations.py`
                   ) -> list:
     "The records of a results file in `benchmarks/results/`: from the repository, or from GitHub outside of it"
-    local = Path(__file__ if '__file__' in globals() else '.').resolve().parent.parent/'benchmarks/results'/fname
-    if not local.exists(): local = Path('../benchmarks/results')/fname
+    root = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path.cwd().parent   # the package's, or nbs/'s
+    local = root/'benchmarks/results'/fname
     if local.exists(): text = local.read_text()
     else:
         url = f'https://raw.githubusercontent.com/pneumo-nb/pneumo_nb/main/benchmarks/results/{fname}'
-        with urllib.request.urlopen(url, timeout=30) as r: text = r.read().decode()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r: text = r.read().decode()
+        except OSError as e: raise FileNotFoundError(f"{fname}: not in {local.parent}, and not fetched from {url} ({e})") from None
     return [json.loads(l) for l in text.splitlines() if l.strip()]
 
 def ablation_table(records:list, # from `read_ablations`

@@ -375,14 +375,12 @@ def _evaluate(a) -> int:
     print(report_table(rep).to_string())
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png and roc.png"
     if a.stress:
-        from pneumo_nb.evaluate import stress_test, stress_summary
+        from pneumo_nb.evaluate import stress_test, stress_summary, stress_words
         stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta)
         cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']
         print("\nStress test of framing (a change passes when sensitivity and specificity move by 2 points at most):")
         print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))
-        s = stress_summary(stress)
-        print(f"Worst change: sensitivity {s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']}), "
-              f"specificity {s['worst change in specificity']:+.3f} ({s['worst for specificity']})")
+        print(stress_words(stress_summary(stress)).capitalize())
         written += ', stress.json and stress.png'
     print(f"\nWrote {written}")
     return 0

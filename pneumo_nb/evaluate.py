@@ -25,7 +25,8 @@ from .inference import XRayPredictor
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
            'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports',
            'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker', 'mask_marker', 'stress_probabilities',
-           'stress_report', 'stress_summary', 'stress_json', 'read_stress', 'plot_stress', 'stress_test']
+           'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
+           'stress_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -355,6 +356,12 @@ def stress_summary(report:pd.DataFrame, # from `stress_report`
     worst = {m: report[f'change in {m}'].abs().idxmax() for m in ('sensitivity', 'specificity')}
     return {**{f'worst change in {m}': float(report.loc[t, f'change in {m}']) for m, t in worst.items()},
             **{f'worst for {m}': t for m, t in worst.items()}, 'all pass': bool(report.passes.all())}
+
+def stress_words(summary:dict, # from `stress_summary`
+                ) -> str:
+    "The worst changes of `summary` in words, as the commands print them"
+    return (f"worst change in sensitivity {summary['worst change in sensitivity']:+.3f} ({summary['worst for sensitivity']}), "
+            f"in specificity {summary['worst change in specificity']:+.3f} ({summary['worst for specificity']})")
 
 def stress_json(report:pd.DataFrame, # from `stress_report`
                ) -> dict:

@@ -21,7 +21,7 @@ from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneum
                                undefined_measures, _scores)
 from .models import xray_learner
 from .inference import export_learner, export_weights, XRayPredictor
-from .evaluate import stress_probabilities, stress_report, stress_json, STRESS_TESTS
+from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
 
 # %% auto #0
 __all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
@@ -229,9 +229,7 @@ def _summary_text(res:dict) -> str:
     df = summary_table(res)
     text = df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')
     if s := res.get('stress', {}).get('summary'):
-        text += (f"\nStress test of framing, at threshold {res['threshold']:.3f}: worst change in sensitivity "
-                 f"{s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']}), in specificity "
-                 f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})")
+        text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
     return text
 
 # %% ../nbs/07_train.ipynb #7f5c7c36
