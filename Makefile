@@ -1,7 +1,8 @@
 # Two commands set up a fresh clone:
 #   make demo   installs pneumo_nb in .venv, trains the default recipe on the bundled sample and predicts with it (outputs/demo)
-#   make test   installs the development tools in .venv and runs the tests: every notebook with nbdev-test and in a
-#               Jupyter kernel, and the checks of the documentation site (tools/test_notebooks.sh)
+#   make test   installs the development tools in .venv (and Chromium for the app's browser test, with apt-get where it
+#               can) and runs the tests: every notebook with nbdev-test and in a Jupyter kernel, and the checks of the
+#               documentation site (tools/test_notebooks.sh)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -27,6 +28,7 @@ demo: install
 	$(BIN)/pneumo-predict outputs/demo/model.pth pneumo_nb/sample/train --csv outputs/demo/predictions.csv
 
 test: install-dev
+	tools/install_browser.sh
 	PATH="$(abspath $(BIN)):$$PATH" tools/test_notebooks.sh
 
 export: install-dev

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LIBRARY_NOISE', 'positive_int', 'positive_float', 'share', 'probability', 'USER_ERRORS', 'TASK_NAMES', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'TrainConfig', 'train_parser', 'config_from_args', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate']
+__all__ = ['LIBRARY_NOISE', 'positive_int', 'positive_float', 'share', 'probability', 'USER_ERRORS', 'TASK_NAMES', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'TrainConfig', 'train_parser', 'config_from_args', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'port_number', 'app_parser', 'pneumo_app']
 
 # %% ../nbs/03_cli.ipynb #1573755a
 LIBRARY_NOISE = (  # (category, start of the message) of notices other libraries raise about each other's code
@@ -389,3 +389,38 @@ def pneumo_evaluate(argv:list|None=None, # arguments (default: the command line)
                    ) -> int:
     "Run `pneumo-evaluate` with `argv`; return the exit status"
     return run_command(evaluate_parser(), _evaluate, argv)
+
+# %% ../nbs/11_app.ipynb #0a51a47e
+port_number = _number_type('port_number', int, lambda v: 1 <= v <= 65535, 'a port number from 1 to 65535')
+
+def app_parser() -> CommandParser:
+    "The argument parser of `pneumo-app`"
+    p = CommandParser(prog='pneumo-app', description='Start a web app on this computer (http://127.0.0.1:PORT): upload a '
+                      'chest X-ray (PNG, JPEG or DICOM) and see the label, the probability of pneumonia and where the model '
+                      'looked (Grad-CAM). For learning, not for diagnosis.')
+    p.add_argument('model', type=Path, nargs='?', default=None, help='model.pkl (fastai export; runs code when loaded: '
+                   'trusted files only) or model.pth / model.json (weights only); default: a toy model trained once on the '
+                   'bundled sample')
+    p.add_argument('--port', type=port_number, default=7860, help='port to serve on (default 7860)')
+    return p
+
+def _app(a) -> int:
+    from pneumo_nb.app import xray_app, toy_model, _gradio
+    from pneumo_nb.inference import load_model
+    _gradio()   # says how to install Gradio before anything is trained
+    note = ''
+    if a.model is None:
+        print('pneumo-app: no model given, so the app uses a toy model trained on the 80 X-rays of the bundled sample '
+              '(about a minute, once); train a real one with pneumo-train and pass its model.pth', file=sys.stderr)
+        a.model, note = toy_model(), ('**A toy model**, trained on the 80 X-rays of the bundled sample: its answers mean little. '
+                                      'Train one with `pneumo-train` and start `pneumo-app model.pth`.')
+    pred = load_model(a.model)
+    demo = xray_app(pred, note=note)
+    print(f'pneumo-app: {pred!r} on http://127.0.0.1:{a.port} (Ctrl+C stops it)', flush=True)
+    demo.launch(server_name='127.0.0.1', server_port=a.port, quiet=True, inbrowser=False)
+    return 0
+
+def pneumo_app(argv:list|None=None, # arguments (default: the command line)
+              ) -> int:
+    "Run `pneumo-app` with `argv`; return the exit status"
+    return run_command(app_parser(), _app, argv)

@@ -14,19 +14,19 @@ from fastcore.all import *
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
-           'sample_path', 'image_files', 'load_xray', 'XRayImage', 'LayoutError', 'check_class_folders', 'check_layout',
-           'make_synthetic_xrays', 'image_problem', 'find_bad_images', 'dataset_summary', 'PatientIdError',
-           'patient_id', 'pneumonia_cause', 'xray_table', 'patients_across_splits', 'patient_split', 'split_report',
-           'patients_on_both_sides', 'write_atomic', 'save_split', 'load_split', 'item_path', 'xray_block',
-           'BadImagesError', 'chest_xray_dls', 'class_weights', 'plot_class_counts', 'image_sizes', 'plot_image_sizes',
-           'show_examples']
+__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'DICOM_EXTS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
+           'sample_path', 'image_files', 'DicomError', 'is_dicom', 'read_dicom', 'load_xray', 'XRayImage',
+           'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays', 'image_problem',
+           'find_bad_images', 'dataset_summary', 'PatientIdError', 'patient_id', 'pneumonia_cause', 'xray_table',
+           'patients_across_splits', 'patient_split', 'split_report', 'patients_on_both_sides', 'write_atomic',
+           'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'chest_xray_dls', 'class_weights',
+           'plot_class_counts', 'image_sizes', 'plot_image_sizes', 'show_examples', 'xray_dicom']
 
 # %% ../nbs/00_data.ipynb #2c304e24
 CLASSES = ('NORMAL', 'PNEUMONIA')  # the two class folders, in the order fastai's vocab sorts them
 SPLITS = ('train', 'val', 'test')  # the official split folders; only `train` is required
 CAUSES = ('bacteria', 'virus')     # the cause of pneumonia, written in the PNEUMONIA file names
-IMAGE_EXTS = {'.jpeg', '.jpg', '.png', '.bmp', '.tif', '.tiff', '.gif', '.webp'}  # what we treat as an image file
+IMAGE_EXTS = {'.jpeg', '.jpg', '.png', '.bmp', '.tif', '.tiff', '.gif', '.webp', '.dcm', '.dicom'}  # what we treat as an image file
 NAMINGS = ('kaggle', 'mendeley_v3')  # the two ways the dataset's files are named (see "Patients" below)
 
 # %% ../nbs/00_data.ipynb #42331798
@@ -43,6 +43,82 @@ def image_files(path:Path, # folder to search, recursively
     files = get_files(path, extensions=IMAGE_EXTS, recurse=True)
     return L(sorted(f for f in files if '__MACOSX' not in f.relative_to(path).parts))
 
+# %% ../nbs/00_data.ipynb #dd5d0ca6
+DICOM_EXTS = {'.dcm', '.dicom'}  # names that say DICOM; any file with 'DICM' at byte 128 is read as DICOM too
+
+class DicomError(ValueError):
+    "A DICOM file that cannot be turned into an X-ray image, or DICOM support that is not installed"
+
+def _pydicom():
+    try: import pydicom
+    except ImportError:
+        raise DicomError("Reading DICOM files needs pydicom, which is not installed: pip install 'pneumo-nb[dicom]'") from None
+    return pydicom
+
+def is_dicom(fn, # a path (anything else: False)
+            ) -> bool:
+    "Is `fn` a DICOM file: named `.dcm` or `.dicom`, or with the 'DICM' mark at byte 128 that the standard writes?"
+    if not isinstance(fn, (str, Path)): return False
+    if Path(fn).suffix.lower() in DICOM_EXTS: return True
+    try:
+        with open(fn, 'rb') as f: f.seek(128); return f.read(4) == b'DICM'
+    except OSError: return False
+
+def _dicom_dataset(fn):
+    "The pydicom dataset of `fn`, with a clear `DicomError` when it is not DICOM or not an image"
+    pydicom = _pydicom()
+    try: ds = pydicom.dcmread(fn)
+    except pydicom.errors.InvalidDicomError:   # some writers leave out the 128-byte preamble and the file meta header
+        try: ds = pydicom.dcmread(fn, force=True)
+        except Exception: ds = None
+        if ds is None or 'SOPClassUID' not in ds and 'PixelData' not in ds:
+            raise DicomError(f"'{fn}' is not a DICOM file (no 'DICM' mark and no DICOM elements)") from None
+    except Exception as e: raise DicomError(f"'{fn}' cannot be read as DICOM ({type(e).__name__}: {e}): truncated or corrupt") from None
+    if not any(k in ds for k in ('PixelData', 'FloatPixelData', 'DoubleFloatPixelData')):
+        kind = ds.SOPClassUID.name if 'SOPClassUID' in ds else 'of unknown kind'
+        raise DicomError(f"'{fn}' holds no pixel data (a DICOM {kind}): it is not an image")
+    if (n := int(ds.get('NumberOfFrames', 1) or 1)) > 1:
+        raise DicomError(f"'{fn}' holds {n} frames (a multi-frame DICOM); pneumo_nb reads one X-ray per file: save the frame you want on its own")
+    return ds
+
+def _dicom_pixels(ds, fn) -> np.ndarray:
+    "The stored pixel values of `ds`, with a clear `DicomError` when they cannot be decoded"
+    try: return ds.pixel_array
+    except Exception as e:
+        ts = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID', None)
+        if ts is not None and ts.is_compressed and isinstance(e, (RuntimeError, NotImplementedError)):
+            raise DicomError(f"'{fn}': its pixels are compressed as {ts.name}, and no decoder for it is installed "
+                             f"({str(e).splitlines()[-1].strip()}); pydicom's documentation lists the packages that decode it") from None
+        raise DicomError(f"'{fn}': its pixel data cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt") from None
+
+def _stretch(a:np.ndarray, lo:float, hi:float) -> np.ndarray:
+    "`a` from [lo, hi] to 8 bits"
+    a = (np.asarray(a, dtype=np.float64) - lo) / (hi - lo) * 255 if hi > lo else np.zeros(np.shape(a))
+    return a.clip(0, 255).round().astype(np.uint8)
+
+def read_dicom(fn, # a DICOM file (pydicom must be installed: the `dicom` extra)
+              ) -> Image.Image:
+    "The X-ray in DICOM file `fn` as an 8-bit 'L' image (RGB if stored in colour), shown as a DICOM viewer shows it"
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut
+    ds = _dicom_dataset(fn)
+    a = _dicom_pixels(ds, fn)
+    photometric = str(ds.get('PhotometricInterpretation', 'MONOCHROME2')).strip()
+    if photometric == 'PALETTE COLOR': a = apply_color_lut(a, ds)
+    if a.ndim == 3:   # colour: RGB (pydicom turns YBR into RGB)
+        return Image.fromarray(a if a.dtype == np.uint8 else _stretch(a, 0, 2 ** int(ds.get('BitsStored', 16)) - 1), 'RGB')
+    a = apply_modality_lut(a, ds)                    # stored values to modality units: rescale slope and intercept
+    if 'VOILUTSequence' in ds:                       # the display mapping the file asks for: a VOI LUT...
+        a = apply_voi_lut(a, ds)
+        lut = ds.VOILUTSequence[0].LUTData
+        lo, hi = float(np.min(lut)), float(np.max(lut))
+    elif 'WindowCenter' in ds and 'WindowWidth' in ds:   # ... or a window; both map onto an output range
+        a = apply_voi_lut(a, ds)
+        lo, hi = apply_voi_lut(np.array([-2. ** 40, 2. ** 40]), ds)   # the ends of that range
+    else: lo, hi = float(a.min()), float(a.max())   # no window: from the darkest to the brightest pixel, as `load_xray` does
+    a = _stretch(a, lo, hi)
+    return Image.fromarray(255 - a if photometric == 'MONOCHROME1' else a, 'L')   # MONOCHROME1: 0 is white; bone must be bright
+
+
 # %% ../nbs/00_data.ipynb #1c2ef26e
 def _to_8bit(im:Image.Image) -> Image.Image:
     "Stretch a 16-bit or 32-bit gray image to 8 bits, from its darkest to its brightest pixel"
@@ -53,12 +129,13 @@ def _to_8bit(im:Image.Image) -> Image.Image:
 
 def load_xray(src, # path of an image file, a PIL image, or a NumPy array (H,W), (H,W,3) or (H,W,4)
              ) -> Image.Image:
-    "Open `src` as an 8-bit image in mode 'L' (gray) or 'RGB', whatever its mode or bit depth"
+    "Open `src` as an 8-bit image in mode 'L' (gray) or 'RGB', whatever its mode, bit depth or format (DICOM too)"
     if isinstance(src, np.ndarray):
         if src.dtype == bool: src = src.astype(np.uint8) * 255
         im = Image.fromarray(src)
     elif isinstance(src, Image.Image): im = src
     else:
+        if is_dicom(src): return read_dicom(src)
         im = Image.open(src)
         im.load()
     if im.mode in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F'): return _to_8bit(im)
@@ -166,10 +243,12 @@ def image_problem(fn:Path, # image file to check
     fn = Path(fn)
     try:
         if fn.stat().st_size == 0: return 'empty file (0 bytes)'
+        if is_dicom(fn): return read_dicom(fn) and None
         with Image.open(fn) as im:
             im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
             im.load()
     except FileNotFoundError: return 'file does not exist'
+    except DicomError as e: return str(e).replace(f"'{fn}'", 'DICOM file', 1)
     except Image.UnidentifiedImageError: return 'not an image file that PIL can read'
     except Exception as e: return f'cannot be decoded ({e}): truncated or corrupt'
     return None
@@ -454,6 +533,9 @@ def image_sizes(files, # image files
                ) -> pd.DataFrame:
     "Width, height and mode of each file, read from the file headers only (fast)"
     def _size(f):
+        if is_dicom(f):
+            ds = _pydicom().dcmread(f, stop_before_pixels=True)
+            return (str(f), Path(f).parent.name, int(ds.Columns), int(ds.Rows), f"DICOM {ds.get('PhotometricInterpretation', '')}")
         with Image.open(f) as im: return (str(f), Path(f).parent.name, *im.size, im.mode)
     rows = parallel(_size, L(files), n_workers=n_workers, threadpool=True, progress=False)
     return pd.DataFrame(list(rows), columns=['path', 'label', 'width', 'height', 'mode'])
@@ -486,3 +568,40 @@ def show_examples(path:Path, # dataset root
     fig.suptitle('Kermany et al. 2018, CC BY 4.0', y=0.01, fontsize=8)
     plt.tight_layout()
     return fig
+
+# %% ../nbs/00_data.ipynb #a4ebd040
+def xray_dicom(src, # an X-ray: a path, a PIL image or an array that `load_xray` opens
+               fn:Path, # the DICOM file to write
+               bits:int=12, # bits stored per pixel: 8, 12 or 16
+               photometric:str='MONOCHROME2', # 'MONOCHROME2' (0 is black) or 'MONOCHROME1' (0 is white)
+               window:tuple|None=None, # (centre, width) in modality units, written as the display window
+               rescale:tuple=(1., 0.), # (slope, intercept): modality value = stored value * slope + intercept
+              ) -> Path:
+    "Write `src` as a single-frame digital X-ray DICOM file that `read_dicom` shows as `src`: for tests, demos and the app"
+    pydicom = _pydicom()
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid, DigitalXRayImageStorageForPresentation
+    if bits not in (8, 12, 16): raise ValueError(f"bits must be 8, 12 or 16, not {bits!r}")
+    if photometric not in ('MONOCHROME1', 'MONOCHROME2'): raise ValueError(f"photometric must be 'MONOCHROME1' or 'MONOCHROME2', not {photometric!r}")
+    g = np.asarray(load_xray(src).convert('L'), dtype=np.float64) / 255
+    if photometric == 'MONOCHROME1': g = 1 - g
+    top = 2 ** bits - 1
+    m = (window[0] - 0.5 + (g - 0.5) * (window[1] - 1)) if window else g * top   # modality values that display as `src` (DICOM's linear window)
+    slope, intercept = rescale
+    stored = np.round((m - intercept) / slope)
+    if stored.min() < 0 or stored.max() > top:
+        raise ValueError(f"window {window} and rescale {rescale} need stored values from {stored.min():.0f} to {stored.max():.0f}, "
+                         f"outside the {bits}-bit range 0 to {top}")
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = DigitalXRayImageStorageForPresentation, generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset(); ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.BodyPartExamined, ds.PatientID = 'DX', 'CHEST', 'ANONYMOUS'
+    ds.set_pixel_data(stored.astype(np.uint8 if bits == 8 else np.uint16), photometric, bits)
+    if rescale != (1., 0.): ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
+    if window: ds.WindowCenter, ds.WindowWidth = window
+    fn = Path(fn)
+    write_atomic(fn, lambda tmp: ds.save_as(tmp, enforce_file_format=True))
+    return fn
+

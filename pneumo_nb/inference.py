@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
 from fastai.vision.all import *
-from .data import load_xray, image_files, write_atomic
+from .data import load_xray, image_files, write_atomic, DicomError
 from .metrics import pneumonia_probability
 from .models import xray_model, _load_problem
 from .augment import xray_aug_transforms, EqualizeContrast, SingleGrayChannel, RepeatGrayChannel
@@ -280,6 +280,7 @@ class _XRayFiles(torch.utils.data.Dataset):
 
 def _image_error(e:Exception) -> str:
     if isinstance(e, Image.UnidentifiedImageError): return 'not an image file that PIL can read'
+    if isinstance(e, DicomError): return str(e)
     return f'cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt'
 
 def prediction_files(paths, # image files and folders, or one of them
