@@ -407,7 +407,10 @@ def app_parser() -> CommandParser:
 def _app(a) -> int:
     from pneumo_nb.app import xray_app, toy_model, _gradio
     from pneumo_nb.inference import load_model
-    _gradio()   # says how to install Gradio before anything is trained
+    try: _gradio()   # says how to install Gradio before anything is trained
+    except ImportError as e:
+        print(f'pneumo-app: error: {e}', file=sys.stderr)
+        return 1
     note = ''
     if a.model is None:
         print('pneumo-app: no model given, so the app uses a toy model trained on the 80 X-rays of the bundled sample '

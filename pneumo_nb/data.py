@@ -248,7 +248,7 @@ def image_problem(fn:Path, # image file to check
             im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
             im.load()
     except FileNotFoundError: return 'file does not exist'
-    except DicomError as e: return str(e).replace(f"'{fn}'", 'DICOM file', 1)
+    except DicomError as e: return str(e).replace(f"'{fn}': ", '').replace(f"'{fn}' ", 'the file ')   # the table names the file
     except Image.UnidentifiedImageError: return 'not an image file that PIL can read'
     except Exception as e: return f'cannot be decoded ({e}): truncated or corrupt'
     return None

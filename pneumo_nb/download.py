@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/download.html.md"""
 
 # %% ../nbs/01_download.ipynb #5bfa8147
 from __future__ import annotations
-import base64, http.client, json, math, os, re, shutil, stat, tarfile, urllib.error, urllib.request, zipfile
+import base64, http.client, json, math, os, re, shutil, stat, sys, tarfile, urllib.error, urllib.request, zipfile
 from pathlib import Path
 from fastcore.basics import noop
 from fastcore.foundation import L
@@ -19,7 +19,7 @@ from .data import CLASSES, SPLITS, LayoutError, check_layout, sample_path
 __all__ = ['KAGGLE_DATASET', 'MENDELEY_URL', 'CHEST_XRAY_SOURCES', 'LITTER_FOLDERS', 'LITTER_FILES', 'kaggle_dataset_url',
            'kaggle_config_files', 'kaggle_credentials', 'DownloadError', 'download_file', 'UnsafeArchiveError',
            'check_archive', 'extract_archive', 'remove_litter', 'find_dataset_roots', 'tidy_dataset',
-           'download_chest_xray', 'chest_xray_root']
+           'download_chest_xray', 'chest_xray_root', 'gpu_report']
 
 # %% ../nbs/01_download.ipynb #c96753e6
 KAGGLE_DATASET = 'paultimothymooney/chest-xray-pneumonia'  # owner/name of the dataset on Kaggle
@@ -48,10 +48,20 @@ def kaggle_config_files() -> list:
     return [d/'kaggle.json' for d in dirs]
 
 # %% ../nbs/01_download.ipynb #814ad1b8
+def _colab_secret(name:str) -> str|None:
+    "The secret `name` from Colab's Secrets panel; None outside Colab, or when it is not set or not shared with the notebook"
+    if 'google.colab' not in sys.modules: return None
+    try:
+        from google.colab import userdata
+        return userdata.get(name) or None
+    except Exception: return None
+
 def kaggle_credentials(missing_ok:bool=False, # return `None` instead of raising when no credentials are found
                       ) -> tuple|None:
-    "Kaggle `(username, key)` from `KAGGLE_USERNAME`/`KAGGLE_KEY`, else from the first `kaggle.json` found"
+    "Kaggle `(username, key)` from `KAGGLE_USERNAME`/`KAGGLE_KEY` (environment, or Colab's Secrets), else the first `kaggle.json` found"
     user, key = os.environ.get('KAGGLE_USERNAME'), os.environ.get('KAGGLE_KEY')
+    if user and key: return user, key
+    user, key = _colab_secret('KAGGLE_USERNAME'), _colab_secret('KAGGLE_KEY')
     if user and key: return user, key
     for fn in kaggle_config_files():
         if not fn.is_file(): continue
@@ -289,3 +299,15 @@ def chest_xray_root(fallback_to_sample:bool=False, # if the download fails, retu
         print(f"The dataset could not be downloaded ({e}).\nUsing the bundled sample instead: 80 X-rays, enough to run "
               "the code, far too few to judge a model.")
         return sample_path()
+
+def gpu_report() -> str:
+    "Whether training will run on a GPU, and what to do if not: the first line of each tutorial"
+    import torch
+    if torch.cuda.is_available():
+        p = torch.cuda.get_device_properties(0)
+        return f"GPU: {p.name}, {p.total_memory / 2**30:.0f} GiB. Training runs on it."
+    if 'google.colab' in sys.modules:
+        return ("No GPU: training would run on the CPU, many times slower. Choose Runtime > Change runtime type > "
+                "a GPU (T4 is free), then run the notebook again from the top.")
+    return ("No GPU: training runs on the CPU, many times slower (minutes for the sample, hours for the full dataset). "
+            "The stored outputs say what hardware measured them; on Colab, choose a GPU runtime.")

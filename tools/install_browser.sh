@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's chromium and chromium-driver, for the app's browser test (nbs/11_app.ipynb): installed with apt-get when
 # they are missing and this runs as root; otherwise a notice, and the browser test says it is skipped.
-if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then exit 0; fi
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || command -v google-chrome-stable)
+if [ -n "$browser" ] && command -v chromedriver >/dev/null 2>&1; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing chromium and chromium-driver with apt-get, for the browser test"
   export DEBIAN_FRONTEND=noninteractive
