@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from matplotlib import colormaps
 from fastcore.basics import ifnone
-from .data import load_xray, is_dicom, image_files, sample_path, DicomError, _pydicom
+from .data import CLASSES, load_xray, is_dicom, image_files, sample_path, DicomError, _pydicom
 from .inference import XRayPredictor, load_model, _image_error
 from .interpret import xray_grad_cam
 
@@ -36,15 +36,14 @@ def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` i
 def sample_examples(n:int=2, # X-rays of each class
                    ) -> list:
     "Paths of `n` NORMAL and `n` PNEUMONIA X-rays of the bundled sample, for the app's examples"
-    files = image_files(sample_path()/'train')
-    return [str(f) for c in ('NORMAL', 'PNEUMONIA') for f in [f for f in files if f.parent.name == c][:n]]
+    return [str(f) for c in CLASSES for f in image_files(sample_path()/'train'/c)[:n]]
 
 # %% ../nbs/11_app.ipynb #43b8a8be
 NOTICE = ("For learning, not for diagnosis: this model was trained on one public dataset of pediatric chest X-rays "
           "and has not been validated for clinical use.")
 CREDIT = ("Example X-rays: Kermany, Zhang, Goldbaum (2018), Labeled Optical Coherence Tomography (OCT) and Chest X-Ray "
           "Images for Classification, Mendeley Data, doi:10.17632/rscbjbr9sj.2, CC BY 4.0")
-MAX_PIXELS = 60_000_000   # the largest image the app decodes: 60 megapixels (a large detector is about 17)
+MAX_PIXELS = 60_000_000   # the largest image the app decodes: 60 megapixels
 
 class XRayInputError(ValueError):
     "An uploaded file that the app cannot analyse; its message is shown in the page"

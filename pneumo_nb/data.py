@@ -123,9 +123,7 @@ def read_dicom(fn, # a DICOM file (pydicom must be installed: the `dicom` extra)
 def _to_8bit(im:Image.Image) -> Image.Image:
     "Stretch a 16-bit or 32-bit gray image to 8 bits, from its darkest to its brightest pixel"
     a = np.asarray(im, dtype=np.float64)
-    lo, hi = a.min(), a.max()
-    a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
-    return Image.fromarray(a.round().astype(np.uint8), 'L')
+    return Image.fromarray(_stretch(a, a.min(), a.max()), 'L')
 
 def load_xray(src, # path of an image file, a PIL image, or a NumPy array (H,W), (H,W,3) or (H,W,4)
              ) -> Image.Image:
