@@ -405,6 +405,7 @@ def app_parser() -> CommandParser:
     return p
 
 def _app(a) -> int:
+    import contextlib, io, time
     from pneumo_nb.app import xray_app, toy_model, _gradio
     from pneumo_nb.inference import load_model
     try: _gradio()   # says how to install Gradio before anything is trained
@@ -420,8 +421,11 @@ def _app(a) -> int:
     pred = load_model(a.model)
     demo = xray_app(pred, note=note)
     print(f'pneumo-app: {pred!r} on http://127.0.0.1:{a.port} (Ctrl+C stops it)', flush=True)
-    demo.launch(server_name='127.0.0.1', server_port=a.port, quiet=True, inbrowser=False)
-    return 0
+    demo.launch(server_name='127.0.0.1', server_port=a.port, quiet=True, inbrowser=False, prevent_thread_lock=True)
+    try:   # serve until Ctrl+C, which `run_command` reports as "interrupted" (exit status 130)
+        while True: time.sleep(1)
+    finally:
+        with contextlib.redirect_stdout(io.StringIO()): demo.close()   # without Gradio's own "Closing server" line
 
 def pneumo_app(argv:list|None=None, # arguments (default: the command line)
               ) -> int:

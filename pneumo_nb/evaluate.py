@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from sklearn.metrics import classification_report, RocCurveDisplay
+from scipy.stats import rankdata, norm
 from fastcore.basics import ifnone
 from functools import partial
 import cv2
@@ -24,9 +25,9 @@ from .inference import XRayPredictor
 # %% auto #0
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
            'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports',
-           'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker', 'mask_marker', 'stress_probabilities',
-           'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
-           'stress_test']
+           'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker',
+           'mask_marker', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words', 'stress_json',
+           'read_stress', 'plot_stress', 'stress_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -78,6 +79,17 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
     return df[df.error.isna()].drop(columns='error').reset_index(drop=True)
 
 # %% ../nbs/09_evaluate.ipynb #17d0a68f
+def _resamples(groups, n:int, n_boot:int, seed:int):
+    "Indices of `n_boot` bootstrap resamples of `n` X-rays: whole patients when `groups` gives each X-ray's patient, else X-rays"
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1: raise ValueError(f"n_boot must be a positive whole number, not {n_boot!r}")
+    if groups is None: clusters = [np.array([i]) for i in range(n)]
+    else:
+        g = np.asarray(groups)
+        if len(g) != n: raise ValueError(f"groups has {len(g)} values but y_true has {n}: give the patient of each X-ray")
+        clusters = [np.flatnonzero(g == u) for u in pd.unique(g)]
+    rng = np.random.default_rng(seed)
+    for _ in range(n_boot): yield np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
+
 def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                  y_prob, # the model's probability of PNEUMONIA for each X-ray
                  threshold:float=0.5, # the operating threshold
@@ -90,18 +102,8 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     "Percentile bootstrap interval `(low, high)` of each of `measures`"
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
     p = _check_probability(p, 'y_prob')
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1: raise ValueError(f"n_boot must be a positive whole number, not {n_boot!r}")
     if not 0 < level < 1: raise ValueError(f"level must be between 0 and 1, not {level!r}")
-    if groups is None: clusters = [np.array([i]) for i in range(len(yt))]
-    else:
-        g = np.asarray(groups)
-        if len(g) != len(yt): raise ValueError(f"groups has {len(g)} values but y_true has {len(yt)}: give the patient of each X-ray")
-        clusters = [np.flatnonzero(g == u) for u in pd.unique(g)]
-    rng = np.random.default_rng(seed)
-    samples = []
-    for _ in range(n_boot):
-        idx = np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
-        samples.append(_scores(yt[idx], p[idx], threshold, auc='roc_auc' in measures))
+    samples = [_scores(yt[idx], p[idx], threshold, auc='roc_auc' in measures) for idx in _resamples(groups, len(yt), n_boot, seed)]
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     res = {}
     for m in measures:
@@ -228,6 +230,64 @@ def compare_reports(reports:dict, # name -> report from `evaluation_report` / `e
     df = pd.DataFrame({k: {m: fmt(r, m) for m in measures} for k, r in reports.items()}).T
     df['threshold'] = [round(r['threshold'], 3) for r in reports.values()]
     return df
+
+# %% ../nbs/09_evaluate.ipynb #1c0ec0ef
+def paired_bootstrap(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                     y_prob_a, # model A's probability of PNEUMONIA for each X-ray
+                     y_prob_b, # model B's, for the same X-rays in the same order
+                     threshold_a:float=0.5, # A's operating threshold
+                     threshold_b:float=0.5, # B's operating threshold
+                     groups=None, # the patient of each X-ray: resample patients, not images (None: images)
+                     n_boot:int=1000, # resamples
+                     seed:int=0, # seeds the resampling
+                     measures:tuple=MEASURES, # the measures to compare
+                     names:tuple=('A', 'B'), # the two models' names, for the columns
+                    ) -> pd.DataFrame:
+    "Each measure of A and of B on the same X-rays, and B - A with its 95% paired-bootstrap interval"
+    yt, pa = _check_pair(y_true, y_prob_a, 'y_prob_a')
+    _, pb = _check_pair(y_true, y_prob_b, 'y_prob_b')
+    pa, pb = _check_probability(pa, 'y_prob_a'), _check_probability(pb, 'y_prob_b')
+    auc, diffs = 'roc_auc' in measures, []
+    whole_a, whole_b = _scores(yt, pa, threshold_a, auc=auc), _scores(yt, pb, threshold_b, auc=auc)
+    for idx in _resamples(groups, len(yt), n_boot, seed):   # the same patients for both models
+        sa, sb = _scores(yt[idx], pa[idx], threshold_a, auc=auc), _scores(yt[idx], pb[idx], threshold_b, auc=auc)
+        diffs.append({m: sb[m] - sa[m] for m in measures})
+    rows = {}
+    for m in measures:
+        d = np.array([r[m] for r in diffs]); d = d[~np.isnan(d)]
+        low, high = np.percentile(d, [2.5, 97.5]) if len(d) else (np.nan, np.nan)
+        rows[m] = {names[0]: whole_a[m], names[1]: whole_b[m], f'{names[1]} - {names[0]}': whole_b[m] - whole_a[m],
+                   'low': low, 'high': high, f'{names[1]} not better': (d <= 0).mean() if len(d) else np.nan}
+    df = pd.DataFrame(rows).T
+    df.attrs['ci_method'] = f"paired percentile bootstrap, {n_boot} resamples of {'patients' if groups is not None else 'images'}"
+    return df
+
+# %% ../nbs/09_evaluate.ipynb #f9c8d67c
+def _structural_components(pos:np.ndarray, neg:np.ndarray) -> tuple:
+    "AUC of each row (a model) and DeLong's structural components V10 (per positive) and V01 (per negative)"
+    m, n = pos.shape[1], neg.shape[1]
+    tx, ty = rankdata(pos, axis=1), rankdata(neg, axis=1)
+    tz = rankdata(np.concatenate([pos, neg], axis=1), axis=1)
+    auc = (tz[:, :m].sum(1) - m * (m + 1) / 2) / (m * n)
+    return auc, (tz[:, :m] - tx) / n, 1 - (tz[:, m:] - ty) / m
+
+def delong_test(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                y_prob_a, # model A's probability of PNEUMONIA for each X-ray
+                y_prob_b, # model B's, for the same X-rays in the same order
+                level:float=0.95, # coverage of the interval of the difference
+               ) -> dict:
+    "DeLong's test of two correlated ROC AUCs: each AUC, B - A, its interval, z and the two-sided p-value"
+    yt, pa = _check_pair(y_true, y_prob_a, 'y_prob_a')
+    _, pb = _check_pair(y_true, y_prob_b, 'y_prob_b')
+    if yt.min() == yt.max(): raise ValueError("The ROC AUC needs X-rays of both classes: y_true holds only one")
+    p = np.stack([_check_probability(pa, 'y_prob_a'), _check_probability(pb, 'y_prob_b')])
+    auc, v10, v01 = _structural_components(p[:, yt == 1], p[:, yt == 0])
+    cov = np.cov(v10) / v10.shape[1] + np.cov(v01) / v01.shape[1]
+    diff, se = auc[1] - auc[0], float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0)))
+    z = diff / se if se > 0 else (0. if diff == 0 else np.copysign(np.inf, diff))
+    half = norm.ppf((1 + level) / 2) * se
+    return dict(auc_a=float(auc[0]), auc_b=float(auc[1]), difference=float(diff), ci=(float(diff - half), float(diff + half)),
+                z=float(z), p_value=float(2 * norm.sf(abs(z))))
 
 # %% ../nbs/09_evaluate.ipynb #8c22279f
 def zoom_in(im:Image.Image, # an X-ray

@@ -29,8 +29,8 @@ def render() -> tuple:
         src = ''.join(c['source'])
         if re.search(r'^#\|\s*hide\s*$', src, re.M): continue
         src = re.sub(r'^#\|.*\n?', '', src, flags=re.M).strip('\n')
-        if c['cell_type'] == 'markdown':   # pictures of the site (nbs/images/...) from the repository's root
-            parts.append(re.sub(r'(!\[[^\]]*\]\()images/', r'\1nbs/images/', src)); continue
+        if c['cell_type'] == 'markdown':   # links relative to nbs/ (pages, pictures) from the repository's root
+            parts.append(re.sub(r'(\]\()(?![a-z]+:|#|/)', r'\1nbs/', src)); continue
         parts.append(f'```python\n{src}\n```')
         parts += [md for i, o in enumerate(c.get('outputs', [])) if (md := output_md(o, f"{c['id']}-{i}", files))]
     return '\n\n'.join(parts) + '\n', files
