@@ -22,7 +22,7 @@
 
 Each failure is printed; the last line is "N passed, N failed" (checks); the exit status is 1 if any failed.
 """
-import ast, importlib, inspect, json, os, re, shutil, subprocess, sys, tempfile
+import ast, functools, importlib, inspect, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -86,11 +86,15 @@ def page_of(nb):
     from nbdev.config import nbpath2html
     return nbpath2html(nb.relative_to(NBS)).as_posix()
 
+@functools.cache
+def headings(nb):
+    "The anchors of the headings of notebook `nb` (read once, however many links point to it)"
+    cells = json.loads(nb.read_text())['cells']
+    return {slug(l.lstrip('#')) for c in cells if c['cell_type'] == 'markdown' for l in ''.join(c['source']).splitlines() if re.match(r'#+ ', l)}
+
 def page_anchors(nb, syms):
     "Anchors of a page: its headings, and the API entries of the module it exports"
-    cells = json.loads(nb.read_text())['cells']
-    heads = {slug(l.lstrip('#')) for c in cells if c['cell_type'] == 'markdown' for l in ''.join(c['source']).splitlines() if re.match(r'#+ ', l)}
-    return heads | syms.get(page_of(nb), set())
+    return headings(nb) | syms.get(page_of(nb), set())
 
 def api_entries():
     "page -> anchors of the API entries documented on it, from nbdev's index of the package"
