@@ -46,6 +46,8 @@ VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults
     'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs, unweighted': dict(size=128, epochs=16, max_aspect=1.3, max_lighting=0.4, weighted_loss=False, **WIDE),
     # the third round: what the square training copy allows (padding is the same as squishing there), and longer still
     'zoom 0.7-1.5, aspect 1.3, light 0.4, 24 epochs': dict(size=128, epochs=24, max_aspect=1.3, max_lighting=0.4, **WIDE),
+    # the fourth round: take framing away before the network sees it (`crop_to_lungs`, in training and prediction)
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs, lungs crop': dict(size=128, epochs=16, max_aspect=1.3, max_lighting=0.4, crop='lungs', **WIDE),
 }
 
 

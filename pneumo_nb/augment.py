@@ -16,7 +16,8 @@ from .data import load_xray
 
 # %% auto #0
 __all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
-           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table']
+           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table', 'torso_mask',
+           'content_box', 'lung_box', 'crop_to_lungs', 'CropToLungs']
 
 # %% ../nbs/05_augment.ipynb #e99631c5
 def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
@@ -172,3 +173,68 @@ def ablation_table(records:list, # from `read_ablations`
                               'worst change in specificity': f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})",
                               'minutes': round(r['train_seconds'] / 60, 1)}
     return pd.DataFrame(rows).T
+
+# %% ../nbs/05_augment.ipynb #8f539bce
+def torso_mask(g:np.ndarray, # a gray X-ray, 8-bit, (height, width)
+              ) -> np.ndarray:
+    "A mask of the body: the convex hull of the largest bright region of the blurred X-ray, shrunk a little"
+    h, w = g.shape
+    _, body = cv2.threshold(cv2.GaussianBlur(g, (0, 0), 0.03 * w), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8))
+    torso = np.zeros((h, w), np.uint8)
+    if n > 1:
+        largest = 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
+        cv2.fillConvexPoly(torso, cv2.convexHull(cv2.findNonZero((labels == largest).astype(np.uint8))), 1)
+    return cv2.erode(torso, np.ones((max(3, round(0.04 * w)),) * 2, np.uint8)).astype(bool)
+
+def content_box(im:Image.Image, # an X-ray
+                level:int=12, # rows and columns with no pixel brighter than this are border
+               ) -> tuple:
+    "The box (left, top, right, bottom) of `im` without the black border around it"
+    g = np.asarray(im.convert('L'))
+    rows, cols = np.nonzero(g.max(1) > level)[0], np.nonzero(g.max(0) > level)[0]
+    if len(rows) < 8 or len(cols) < 8: return (0, 0, im.width, im.height)
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+def _spine(b:np.ndarray) -> int:
+    "The column of the spine: the brightest column of the middle of the image"
+    s = b.shape[1]; a, z = round(0.3 * s), round(0.7 * s)
+    k = max(3, round(0.04 * s))
+    prof = np.convolve(b[round(0.25 * s):round(0.75 * s), a:z].mean(0), np.ones(k) / k, 'valid')
+    return a + int(np.argmax(prof)) + k // 2
+
+def lung_box(im:Image.Image, # an X-ray
+             margin:float=0.06, # added on every side, as a share of the box's width and height
+             size:int=160, # the search runs on the X-ray (without its black border) squished to `size` x `size`
+            ) -> tuple|None:
+    "The box (left, top, right, bottom) in pixels of `im` around both lungs, centred on the spine; None if no lung is found"
+    x0, y0, x1, y1 = content_box(im)
+    g = np.asarray(im.crop((x0, y0, x1, y1)).convert('L').resize((size, size), Image.Resampling.BILINEAR))
+    b, torso = cv2.GaussianBlur(g, (0, 0), size / 112), torso_mask(g)
+    if torso.sum() < 0.1 * size * size: return None
+    t, _ = cv2.threshold(b[torso].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(3, round(size / 45))
+    dark = cv2.morphologyEx(((b < t) & torso).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    lungs = [s for s in sorted(stats[1:], key=lambda s: -s[cv2.CC_STAT_AREA])[:2] if s[cv2.CC_STAT_AREA] > 0.01 * size * size]
+    if not lungs: return None
+    top, bottom = min(s[1] for s in lungs), max(s[1] + s[3] for s in lungs)
+    c = _spine(b); r = max(max(c - s[0], s[0] + s[2] - c) for s in lungs)   # as wide on both sides of the spine
+    mx, my = margin * 2 * r, margin * (bottom - top)
+    sx, sy = (x1 - x0) / size, (y1 - y0) / size
+    box = (x0 + sx * (c - r - mx), y0 + sy * (top - my), x0 + sx * (c + r + mx), y0 + sy * (bottom + my))
+    return tuple(int(round(v)) for v in np.clip(box, 0, [im.width, im.height] * 2))
+
+def crop_to_lungs(im:Image.Image, # an X-ray
+                 ) -> Image.Image:
+    "`im` cropped to `lung_box`; the whole of `im` when no lungs are found"
+    box = lung_box(im)
+    return im if box is None else im.crop(box)
+
+
+# %% ../nbs/05_augment.ipynb #c05b09a0
+class CropToLungs(Transform):
+    "Item transform: `crop_to_lungs` on every X-ray (training, validation and inference alike), before `Resize`"
+    order = 0  # before `Resize` (1): the crop is taken at the full resolution of the image
+    def encodes(self, x:PILImage): return crop_to_lungs(x)
+

@@ -204,6 +204,7 @@ class TrainConfig:
     flip: bool = False          # add horizontal flips to the augmentation
     mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     equalize: str|None = None   # equalise the contrast of every image (training, validation, prediction): 'clahe', 'equalize' or None
+    crop: str|None = None       # crop every image to the box around its lungs (training, validation, prediction): 'lungs' or None
     weighted_loss: bool = True  # weight the classes inversely to their frequency
     label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
     wd: float = 0.05            # weight decay
@@ -233,6 +234,7 @@ class TrainConfig:
         if self.task not in TASK_NAMES: raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {self.task!r}")
         if self.equalize not in (None, 'clahe', 'equalize'):
             raise ValueError(f"equalize must be 'clahe', 'equalize' or None, not {self.equalize!r}")
+        if self.crop not in (None, 'lungs'): raise ValueError(f"crop must be 'lungs' or None, not {self.crop!r}")
         if not self.mixup >= 0: raise ValueError(f"mixup must be 0 (none) or a positive number, not {self.mixup!r}")
         if self.threshold_rule not in ('stressed', 'clean'):
             raise ValueError(f"threshold_rule must be 'stressed' or 'clean', not {self.threshold_rule!r}")
@@ -275,6 +277,8 @@ def train_parser() -> CommandParser:
     p.add_argument('--mixup', type=float, default=d['mixup'], help=f"MixUp's Beta parameter (default {d['mixup']}: none)")
     p.add_argument('--equalize', choices=['clahe', 'equalize'], default=None,
                    help='equalise the contrast of every image, in training and in prediction (default: no)')
+    p.add_argument('--crop', choices=['lungs'], default=None,
+                   help='crop every image to the box around its lungs, in training and in prediction (default: no)')
     p.add_argument('--monitor', default=d['monitor'], help=f"validation measure picking the best checkpoint (default {d['monitor']})")
     p.add_argument('--patience', type=positive_int, default=None, help='stop after this many epochs without improvement')
     p.add_argument('--min-sensitivity', type=probability, default=None, help="choose the operating threshold as the highest "

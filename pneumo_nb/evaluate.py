@@ -21,6 +21,7 @@ from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, ch
                             pneumonia_cause, write_atomic, load_xray)
 from .metrics import MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability
 from .inference import XRayPredictor
+from .augment import torso_mask
 
 # %% auto #0
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
@@ -324,17 +325,6 @@ def shift(im:Image.Image, # an X-ray
     return canvas
 
 # %% ../nbs/09_evaluate.ipynb #4b868e79
-def _torso(g:np.ndarray) -> np.ndarray:
-    "A mask of the body: the convex hull of the largest bright region of the blurred X-ray, shrunk a little"
-    h, w = g.shape
-    _, body = cv2.threshold(cv2.GaussianBlur(g, (0, 0), 0.03 * w), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8))
-    torso = np.zeros((h, w), np.uint8)
-    if n > 1:
-        largest = 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
-        cv2.fillConvexPoly(torso, cv2.convexHull(cv2.findNonZero((labels == largest).astype(np.uint8))), 1)
-    return cv2.erode(torso, np.ones((max(3, round(0.04 * w)),) * 2, np.uint8)).astype(bool)
-
 def find_marker(im:Image.Image, # an X-ray
                 band:float=0.3, # markers are looked for within this share of the width from each side
                 size:int=224, # the search runs on the X-ray squished to `size` x `size`, the scale it was tuned at
@@ -347,7 +337,7 @@ def find_marker(im:Image.Image, # an X-ray
     bright = ((tophat > 45) & (g > 130)).astype(np.uint8)
     bright[:, round(band * w):w - round(band * w)] = 0
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
-    torso, keep, m = _torso(g), [], max(2, round(0.02 * w))
+    torso, keep, m = torso_mask(g), [], max(2, round(0.02 * w))
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         if not (0.0002 <= area / (h * w) <= 0.01 and bh <= 0.12 * h and 0.4 <= bh / bw <= 3): continue   # letter-sized

@@ -15,7 +15,7 @@ from fastai.vision.all import *
 from .data import load_xray, image_files, write_atomic, DicomError
 from .metrics import pneumonia_probability
 from .models import xray_model, _load_problem
-from .augment import xray_aug_transforms, EqualizeContrast, SingleGrayChannel, RepeatGrayChannel
+from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'load_model',
@@ -38,10 +38,10 @@ def _fused(model:nn.Module) -> nn.Module:
         return fuse(model)
     except Exception: return model   # a network that torch.fx cannot trace runs as it is
 
-_KNOWN_STEPS = (Resize, EqualizeContrast, ToTensor, IntToFloatTensor, SingleGrayChannel, RepeatGrayChannel, Normalize)
+_KNOWN_STEPS = (CropToLungs, Resize, EqualizeContrast, ToTensor, IntToFloatTensor, SingleGrayChannel, RepeatGrayChannel, Normalize)
 
 def _learner_settings(learn:Learner) -> dict:
-    "Size, resize method, pad mode, contrast equalisation and normalization of the validation pipeline of `learn.dls`"
+    "Crop, size, resize method, pad mode, contrast equalisation and normalization of the validation pipeline of `learn.dls`"
     steps = [*learn.dls.after_item.fs, *learn.dls.after_batch.fs]
     training_only = lambda t: getattr(t, 'split_idx', None) == 0 or (isinstance(t, AffineCoordTfm) and t.size is None)
     unknown = [t for t in steps if not isinstance(t, _KNOWN_STEPS) and not training_only(t)]
@@ -56,7 +56,8 @@ def _learner_settings(learn:Learner) -> dict:
     norms = [t for t in steps if isinstance(t, Normalize)]
     mean, std = ((norms[0].mean.flatten().tolist(), norms[0].std.flatten().tolist()) if norms else ([0.] * 3, [1.] * 3))
     return dict(size=list(rs[0].size), method=str(rs[0].method), pad_mode=str(rs[0].pad_mode), mean=mean, std=std,
-                equalize=dict(method=eq.method, clip_limit=eq.clip_limit, tiles=eq.tiles) if eq else None)
+                equalize=dict(method=eq.method, clip_limit=eq.clip_limit, tiles=eq.tiles) if eq else None,
+                crop='lungs' if any(isinstance(t, CropToLungs) for t in steps) else None)
 
 class XRayPredictor:
     "A trained network with its preprocessing and operating threshold: predicts on paths, PIL images or arrays"
@@ -70,8 +71,10 @@ class XRayPredictor:
                  pad_mode:str='zeros', # how `method='pad'` fills the border
                  device=None, # default: the device the model is on
                  equalize:dict|None=None, # contrast equalisation after resizing: `EqualizeContrast`'s arguments, or None
+                 crop:str|None=None, # 'lungs': crop each X-ray to the box around its lungs (`crop_to_lungs`) before resizing
                 ):
         if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
+        if crop not in (None, 'lungs'): raise ValueError(f"crop must be 'lungs' or None, not {crop!r}")
         self.vocab, self.arch, self.method, self.pad_mode = list(vocab), arch, str(method), str(pad_mode)
         self.size = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
         self.mean, self.std = tensor(mean).float().view(3, 1, 1), tensor(std).float().view(3, 1, 1)
@@ -83,6 +86,7 @@ class XRayPredictor:
         self._resize = Resize(self.size, method=self.method, pad_mode=self.pad_mode)
         self.equalize = dict(equalize) if equalize else None
         self._equalize = EqualizeContrast(**self.equalize) if self.equalize else noop
+        self.crop, self._crop = crop, CropToLungs() if crop else noop
         self._neg = list(vocab).index('NORMAL') if 'NORMAL' in vocab else None
         if self._neg is None: raise ValueError(f"vocab must include 'NORMAL'; it is {list(vocab)}")
 
@@ -96,17 +100,17 @@ class XRayPredictor:
         s = _learner_settings(learn)
         return cls(learn.model, list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
-                   pad_mode=s['pad_mode'], device=device, equalize=s['equalize'])
+                   pad_mode=s['pad_mode'], device=device, equalize=s['equalize'], crop=s['crop'])
 
     @property
     def settings(self) -> dict:
         "What `model.json` records besides the weights"
         return dict(arch=self.arch, n_out=len(self.vocab), vocab=self.vocab, size=list(self.size), method=self.method,
-                    pad_mode=self.pad_mode, equalize=self.equalize, mean=self.mean.flatten().tolist(),
+                    pad_mode=self.pad_mode, equalize=self.equalize, crop=self.crop, mean=self.mean.flatten().tolist(),
                     std=self.std.flatten().tolist(), threshold=self.threshold)
 
     def __repr__(self):
-        eq = f", {self.equalize['method']}" if self.equalize else ''
+        eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
         return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
@@ -119,7 +123,7 @@ def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, 
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
     im = PILImage(load_xray(src).convert('RGB'))
-    x = image2tensor(self._equalize(self._resize(im, split_idx=1))).float().div_(255)
+    x = image2tensor(self._equalize(self._resize(self._crop(im), split_idx=1))).float().div_(255)
     return (x - self.mean) / self.std
 
 @patch
@@ -253,7 +257,7 @@ def _load_weights(fname:Path, device) -> XRayPredictor:
     try:
         return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
                              meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
-                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'))
+                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
 
 def load_model(fname:Path, # `model.pkl` (fastai export) or `model.pth` / `model.json` (weights only)

@@ -16,7 +16,7 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
 from .cli import TrainConfig
 from .data import *
-from .augment import xray_aug_transforms, EqualizeContrast, add_item_tfms
+from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, _scores)
 from .models import xray_learner
@@ -39,7 +39,7 @@ def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
                          batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
                          split=cfg.split, per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers,
                          persistent_workers=workers > 0, **kwargs)
-    return add_item_tfms(dls, EqualizeContrast(cfg.equalize)) if cfg.equalize else dls
+    return add_item_tfms(dls, *([CropToLungs()] if cfg.crop else []), *([EqualizeContrast(cfg.equalize)] if cfg.equalize else []))
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     "The `Learner` of `cfg` on `dls`, saving into `out`"
