@@ -10,13 +10,16 @@ Every answer is checked against `XRayPredictor.predict` on the same file. Report
 (median, 95th percentile, largest), the wall time and the requests per second, first with one client alone
 (no queue) and then with CLIENTS at once (the app analyses one X-ray at a time, so the others wait in its queue).
 """
-import argparse, json, os, platform, socket, time
+import argparse, json, socket, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-import numpy as np, torch
+import numpy as np
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()   # PyTorch's deprecation notices about code inside fastai
 from gradio_client import Client, handle_file
 from pneumo_nb.app import xray_app, toy_model, sample_examples
 from pneumo_nb.inference import load_model
+from provenance import provenance, write_json
 
 def free_port() -> int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
@@ -61,9 +64,6 @@ if __name__ == '__main__':
             results[f'{clients} client' + ('s' if clients > 1 else '')] = dict(stats(lat, wall), wrong=len(wrong))
     finally: demo.close()
     res = dict(model=str(model), predictor=repr(pred), requests=a.requests, results=results,
-               machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__),
-               when=time.strftime('%Y-%m-%d %H:%M'))
+               **provenance())
     print(json.dumps(res, indent=2))
-    if a.record:
-        a.record.parent.mkdir(parents=True, exist_ok=True)
-        a.record.write_text(json.dumps(res, indent=2) + '\n')
+    if a.record: write_json(a.record, res)

@@ -1,23 +1,28 @@
 #!/usr/bin/env python
 """Benchmark prediction: single-image latency and folder throughput.
 
-    python benchmarks/predict_speed.py [--model MODEL] [--folder FOLDER] [--limit 1000] [--out runs/predict_speed]
+    python benchmarks/predict_speed.py [--model MODEL] [--folder FOLDER] [--limit 1000] [--out runs/predict_speed] [--record FILE]
 
-MODEL is a model.pkl or model.pth written by pneumo-train; without it, the default architecture (xray_cnn, 224 px)
-is trained for one epoch on the bundled sample first (speed does not depend on how well a model was trained).
+MODEL is a model.pkl or model.pth written by pneumo-train; without it, the default recipe (`TrainConfig()`: xray_cnn at
+128 px, each X-ray cropped to its lungs) is trained for one epoch on the bundled sample first (speed does not depend
+on how well a model was trained).
 Reports, on this machine's CPU (or GPU when the model is loaded there):
 - latency of one image, from the file on disk to the answer (`XRayPredictor.predict`), median and 90th percentile;
 - throughput of `predict_folder` on the first LIMIT images of FOLDER (default: the bundled sample), for each batch
   size BS (default 1 4 8 16 32), with 0 and with 1 loader processes, next to predicting the files one at a time;
   each the median of REPEATS runs (default 3).
-Results go to OUT/predict_speed.json as well.
+Results go to OUT/predict_speed.json as well, and with `--record FILE` to FILE (the README quotes
+benchmarks/results/predict_speed.json).
 """
-import argparse, json, time
+import argparse, json, sys, time
 from pathlib import Path
 import numpy as np, torch
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()   # PyTorch's deprecation notices about code inside fastai
 from pneumo_nb.data import image_files, sample_path
 from pneumo_nb.inference import load_model
 from pneumo_nb.train import TrainConfig, train_xray
+from provenance import provenance, write_json
 
 def timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
@@ -31,6 +36,7 @@ if __name__ == '__main__':
     p.add_argument('--bs', type=int, nargs='+', default=[1, 4, 8, 16, 32])
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--out', type=Path, default=Path('runs/predict_speed'))
+    p.add_argument('--record', type=Path, default=None, help='also write the results to this JSON file')
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     if a.model is None:
@@ -55,5 +61,7 @@ if __name__ == '__main__':
         for w in (0, 1):
             pred.predict_folder(files[:64], bs=bs, num_workers=w, progress=False)   # warm up
             res[f'folder_images_per_s_bs_{bs}_workers_{w}'] = rate(bs=bs, num_workers=w)
-    (a.out/'predict_speed.json').write_text(json.dumps(res, indent=2))
+    res.update(provenance(), command='python benchmarks/predict_speed.py ' + ' '.join(sys.argv[1:]))
+    for f in [a.out/'predict_speed.json', a.record]:
+        if f is not None: write_json(f, res)
     print(json.dumps(res, indent=2))

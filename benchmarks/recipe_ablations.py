@@ -16,10 +16,10 @@ It appends one JSON line per variant to `--results` (default benchmarks/results/
 machine, the versions and the wall time; a variant already in the file is skipped, so an interrupted run resumes.
 The official test split is never read.
 """
-import argparse, json, os, platform, sys, time
+import argparse, json, sys, time
 from dataclasses import asdict
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,23 +29,24 @@ from pneumo_nb.train import train_xray, operating_threshold
 from pneumo_nb.inference import XRayPredictor
 from pneumo_nb.metrics import _scores, choose_threshold
 from pneumo_nb.evaluate import stress_probabilities, stress_report, stress_summary, stress_json, evaluation_report
+from provenance import provenance, append_jsonl
 
 WIDE = dict(min_zoom=0.7, max_zoom=1.5)   # the zoom range that removes most of the framing cue
-VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults
-    'old augmentation (zoom 1-1.1)':            dict(size=128, epochs=8, min_zoom=1., max_zoom=1.1, max_aspect=1., max_lighting=0.2),
-    'zoom 0.7-1.5':                    dict(size=128, epochs=8, max_aspect=1., max_lighting=0.2, **WIDE),
-    'zoom 0.7-1.5, aspect 1.3':        dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.2, **WIDE),
-    'zoom 0.7-1.5, aspect 1.3, light 0.4': dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.4, **WIDE),
-    'zoom 0.6-1.6, aspect 1.3, light 0.4': dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.4, min_zoom=0.6, max_zoom=1.6),
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, mixup 0.4': dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.4, mixup=0.4, **WIDE),
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, pad': dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.4, method='pad', **WIDE),
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, CLAHE': dict(size=128, epochs=8, max_aspect=1.3, max_lighting=0.4, equalize='clahe', **WIDE),
+VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults (crop=None: before the lungs crop became the default)
+    'old augmentation (zoom 1-1.1)':            dict(size=128, crop=None, epochs=8, min_zoom=1., max_zoom=1.1, max_aspect=1., max_lighting=0.2),
+    'zoom 0.7-1.5':                    dict(size=128, crop=None, epochs=8, max_aspect=1., max_lighting=0.2, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3':        dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.2, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4': dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.4, **WIDE),
+    'zoom 0.6-1.6, aspect 1.3, light 0.4': dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.4, min_zoom=0.6, max_zoom=1.6),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, mixup 0.4': dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.4, mixup=0.4, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, pad': dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.4, method='pad', **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, CLAHE': dict(size=128, crop=None, epochs=8, max_aspect=1.3, max_lighting=0.4, equalize='clahe', **WIDE),
     # the second round: longer training, more stretch, more pixels
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs': dict(size=128, epochs=16, max_aspect=1.3, max_lighting=0.4, **WIDE),
-    'zoom 0.7-1.5, aspect 1.5, light 0.4, 16 epochs': dict(size=128, epochs=16, max_aspect=1.5, max_lighting=0.4, **WIDE),
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs, unweighted': dict(size=128, epochs=16, max_aspect=1.3, max_lighting=0.4, weighted_loss=False, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs': dict(size=128, crop=None, epochs=16, max_aspect=1.3, max_lighting=0.4, **WIDE),
+    'zoom 0.7-1.5, aspect 1.5, light 0.4, 16 epochs': dict(size=128, crop=None, epochs=16, max_aspect=1.5, max_lighting=0.4, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs, unweighted': dict(size=128, crop=None, epochs=16, max_aspect=1.3, max_lighting=0.4, weighted_loss=False, **WIDE),
     # the third round: what the square training copy allows (padding is the same as squishing there), and longer still
-    'zoom 0.7-1.5, aspect 1.3, light 0.4, 24 epochs': dict(size=128, epochs=24, max_aspect=1.3, max_lighting=0.4, **WIDE),
+    'zoom 0.7-1.5, aspect 1.3, light 0.4, 24 epochs': dict(size=128, crop=None, epochs=24, max_aspect=1.3, max_lighting=0.4, **WIDE),
     # the fourth round: take framing away before the network sees it (`crop_to_lungs`, in training and prediction)
     'zoom 0.7-1.5, aspect 1.3, light 0.4, 16 epochs, lungs crop': dict(size=128, epochs=16, max_aspect=1.3, max_lighting=0.4, crop='lungs', **WIDE),
 }
@@ -87,9 +88,7 @@ def run_variant(name:str, overrides:dict, data:str, out:Path) -> dict:
     return dict(variant=name, overrides=overrides, config=asdict(cfg), train_seconds=round(train_seconds, 1),
                 total_seconds=round(time.perf_counter() - start, 1), lr=res['lr'], best_epoch=res['best_epoch'],
                 n_valid=len(y), n_valid_normal=int((y == 0).sum()), at=at, threshold_rules=threshold_rules(y, probs, items.patient.values),
-                machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                             device=res['device'], torch=torch.__version__),
-                when=time.strftime('%Y-%m-%d %H:%M'))
+                **provenance(device=res['device']))
 
 
 def main():
@@ -102,11 +101,10 @@ def main():
     names = a.variants or list(VARIANTS)
     if unknown := [n for n in names if n not in VARIANTS]: p.error(f"unknown variant(s): {', '.join(unknown)}")
     done = {json.loads(l)['variant'] for l in a.results.read_text().splitlines() if l.strip()} if a.results.exists() else set()
-    a.results.parent.mkdir(parents=True, exist_ok=True)
     for name in names:
         if name in done: print(f'{name}: already in {a.results}, skipped'); continue
         rec = run_variant(name, VARIANTS[name], a.data, a.out)
-        with a.results.open('a') as f: f.write(json.dumps(rec) + '\n')
+        append_jsonl(a.results, rec)
         op = rec['at']['operating']
         print(f"{name}: {rec['train_seconds'] / 60:.1f} min; clean accuracy {op['clean']['accuracy']['value']:.3f}, "
               f"ROC AUC {op['clean']['roc_auc']['value']:.3f}; stress: worst sensitivity change "

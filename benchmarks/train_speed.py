@@ -16,13 +16,14 @@ For full-size originals, build a resize cache first (`pneumo-data resize SRC DST
 Results go to OUT/benchmark.json, and with `--record FILE` to FILE as well (the README quotes
 benchmarks/results/default_recipe.json), with the machine, the package versions and the date.
 """
-import json, os, platform, sys, time
+import json, sys, time
 from pathlib import Path
 import numpy as np, torch
 from pneumo_nb.cli import config_from_args, train_parser, quiet_library_warnings
 quiet_library_warnings()
 from fastai.vision.all import *
 from pneumo_nb.train import train_xray
+from provenance import provenance, write_json
 
 class LoopSpeed(Callback):
     "Images per second of the training phase of each epoch, and of the model's share of it, batch by batch"
@@ -58,10 +59,8 @@ if __name__ == '__main__':
     report.update(wall_seconds=round(wall, 1), loop_images_per_s=round(loop_rate, 1),
                   model_only_images_per_s=round(model_rate, 1), loop_vs_model=round(loop_rate / model_rate, 3),
                   median_wait_between_batches_ms=round(1000 * float(np.median(speed.waits)), 1),
-                  torch_threads=torch.get_num_threads(), config=res['config'],
-                  machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch=torch.__version__,
-                               python=sys.version.split()[0]), when=time.strftime('%Y-%m-%d %H:%M'),
+                  torch_threads=torch.get_num_threads(), config=res['config'], **provenance(),
                   command='python benchmarks/train_speed.py ' + ' '.join(sys.argv[1:]))
     for f in [out/'benchmark.json', a.record]:
-        if f is not None: f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps(report, indent=2))
+        if f is not None: write_json(f, report)
     print(json.dumps({k: v for k, v in report.items() if k not in ('config', 'stress')}, indent=2))

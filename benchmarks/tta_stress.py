@@ -11,15 +11,18 @@ always applied, no plain prediction). For each: the validation figures, and the 
 specificity under the stress test at 0.5, at the run's stored threshold, and at the pooled threshold
 (`operating_threshold` over the clean and stressed copies). Chosen on validation patients of train/ only.
 """
-import argparse, json, os, platform, time
+import argparse, json, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()   # PyTorch's deprecation notices about code inside fastai
 from fastai.vision.all import Pipeline, TensorImage
 from pneumo_nb.inference import load_model
 from pneumo_nb.augment import xray_aug_transforms
 from pneumo_nb.evaluate import stress_probabilities, stress_report, stress_summary
 from pneumo_nb.metrics import pneumonia_probability
 from pneumo_nb.train import operating_threshold
+from provenance import provenance, append_jsonl
 
 def recipe_tta(pred, cfg:dict, n:int, seed:int=0):
     "A `probabilities` for `pred` that averages `n` views drawn with the run's training augmentation"
@@ -71,7 +74,5 @@ if __name__ == '__main__':
         print(f"{way} ({r['minutes']} min): " + '; '.join(f"{k} {r[k]['threshold']:.3f}: worst {r[k]['worst change in sensitivity']:+.3f} "
                                                           f"/ {r[k]['worst change in specificity']:+.3f}" for k in ('0.5', 'stored', 'pooled')), flush=True)
     res = dict(run=str(a.run), n_valid=len(y), n_valid_normal=int((y == 0).sum()), results=results,
-               machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch=torch.__version__), when=time.strftime('%Y-%m-%d %H:%M'))
-    if a.record:   # one JSON line per run, appended, as `read_ablations` (05_augment) reads them
-        a.record.parent.mkdir(parents=True, exist_ok=True)
-        with open(a.record, 'a') as f: f.write(json.dumps(res) + '\n')
+               **provenance())
+    if a.record: append_jsonl(a.record, res)   # one JSON line per run, appended, as `read_ablations` (05_augment) reads them

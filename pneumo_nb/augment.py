@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
 # %% ../nbs/05_augment.ipynb #a9043d68
 from __future__ import annotations
-import json, math, numbers, urllib.request
+import hashlib, json, math, numbers, urllib.request
 import numpy as np, cv2
 from PIL import Image, ImageOps
 from fastcore.all import *
@@ -149,7 +149,7 @@ def add_item_tfms(dls:DataLoaders, # DataLoaders, e.g. from `chest_xray_dls`
 # %% ../nbs/05_augment.ipynb #82c2fbce
 def read_ablations(fname:str='recipe_ablations.jsonl', # a results file of `benchmarks/recipe_ablations.py`
                   ) -> list:
-    "The records of a results file in `benchmarks/results/`: from the repository, or from GitHub outside of it"
+    "The records of a results file in `benchmarks/results/` (JSON lines, or one JSON record): from the repository, or from GitHub outside of it"
     root = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path.cwd().parent   # the package's, or nbs/'s
     local = root/'benchmarks/results'/fname
     if local.exists(): text = local.read_text()
@@ -158,7 +158,7 @@ def read_ablations(fname:str='recipe_ablations.jsonl', # a results file of `benc
         try:
             with urllib.request.urlopen(url, timeout=30) as r: text = r.read().decode()
         except OSError as e: raise FileNotFoundError(f"{fname}: not in {local.parent}, and not fetched from {url} ({e})") from None
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    return [json.loads(text)] if fname.endswith('.json') else [json.loads(l) for l in text.splitlines() if l.strip()]
 
 def ablation_table(records:list, # from `read_ablations`
                    at:str='0.5', # the threshold: '0.5', or 'operating' (Youden's J on the validation patients)
@@ -233,8 +233,21 @@ def crop_to_lungs(im:Image.Image, # an X-ray
 
 
 # %% ../nbs/05_augment.ipynb #c05b09a0
+def _image_key(im:Image.Image) -> tuple:
+    "A key of `im`'s pixels: equal for the same image decoded twice"
+    return im.size, im.mode, hashlib.blake2b(im.tobytes(), digest_size=16).digest()
+
 class CropToLungs(Transform):
     "Item transform: `crop_to_lungs` on every X-ray (training, validation and inference alike), before `Resize`"
     order = 0  # before `Resize` (1): the crop is taken at the full resolution of the image
-    def encodes(self, x:PILImage): return crop_to_lungs(x)
+    def __init__(self, max_remembered:int=100_000): # boxes kept (about 100 bytes each) before the memory starts afresh
+        self.max_remembered, self.boxes = max_remembered, {}
+    def encodes(self, x:PILImage):
+        k = _image_key(x)   # an X-ray is decoded again every epoch: its box is searched for once
+        if k not in self.boxes:
+            if len(self.boxes) >= self.max_remembered: self.boxes.clear()
+            self.boxes[k] = lung_box(x)
+        box = self.boxes[k]
+        return x if box is None else x.crop(box)
+    def __getstate__(self): return {**self.__dict__, 'boxes': {}}   # a pickled learner carries no boxes
 

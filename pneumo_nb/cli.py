@@ -204,7 +204,7 @@ class TrainConfig:
     flip: bool = False          # add horizontal flips to the augmentation
     mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     equalize: str|None = None   # equalise the contrast of every image (training, validation, prediction): 'clahe', 'equalize' or None
-    crop: str|None = None       # crop every image to the box around its lungs (training, validation, prediction): 'lungs' or None
+    crop: str|None = 'lungs'    # crop every image to the box around its lungs (training, validation, prediction): 'lungs' or None
     weighted_loss: bool = True  # weight the classes inversely to their frequency
     label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
     wd: float = 0.05            # weight decay
@@ -277,8 +277,8 @@ def train_parser() -> CommandParser:
     p.add_argument('--mixup', type=float, default=d['mixup'], help=f"MixUp's Beta parameter (default {d['mixup']}: none)")
     p.add_argument('--equalize', choices=['clahe', 'equalize'], default=None,
                    help='equalise the contrast of every image, in training and in prediction (default: no)')
-    p.add_argument('--crop', choices=['lungs'], default=None,
-                   help='crop every image to the box around its lungs, in training and in prediction (default: no)')
+    p.add_argument('--crop', choices=['lungs', 'none'], default=d['crop'], type=str.lower,
+                   help=f"crop every image to the box around its lungs, in training and in prediction, or not (default {d['crop']})")
     p.add_argument('--monitor', default=d['monitor'], help=f"validation measure picking the best checkpoint (default {d['monitor']})")
     p.add_argument('--patience', type=positive_int, default=None, help='stop after this many epochs without improvement')
     p.add_argument('--min-sensitivity', type=probability, default=None, help="choose the operating threshold as the highest "
@@ -291,7 +291,8 @@ def train_parser() -> CommandParser:
 
 def config_from_args(a:argparse.Namespace) -> TrainConfig:
     "The `TrainConfig` of arguments parsed by `train_parser`"
-    return TrainConfig(**{k: v for k, v in vars(a).items() if k in TrainConfig.__dataclass_fields__})
+    kw = {k: v for k, v in vars(a).items() if k in TrainConfig.__dataclass_fields__}
+    return TrainConfig(**{**kw, 'crop': None if kw.get('crop') == 'none' else kw.get('crop')})
 
 def _train(a) -> int:
     from fastai.torch_core import rank_distrib
