@@ -292,7 +292,8 @@ def train_parser() -> CommandParser:
 def config_from_args(a:argparse.Namespace) -> TrainConfig:
     "The `TrainConfig` of arguments parsed by `train_parser`"
     kw = {k: v for k, v in vars(a).items() if k in TrainConfig.__dataclass_fields__}
-    return TrainConfig(**{**kw, 'crop': None if kw.get('crop') == 'none' else kw.get('crop')})
+    if kw.get('crop') == 'none': kw['crop'] = None   # `--crop none`: the whole X-ray
+    return TrainConfig(**kw)
 
 def _train(a) -> int:
     from fastai.torch_core import rank_distrib
