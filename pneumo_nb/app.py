@@ -18,8 +18,8 @@ from .inference import XRayPredictor, load_model, _image_error
 from .interpret import xray_grad_cam
 
 # %% auto #0
-__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'toy_model', 'sample_examples', 'XRayInputError', 'open_upload', 'heatmap_overlay',
-           'analyse_xray', 'verdict_html', 'xray_app']
+__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'toy_model', 'sample_examples', 'XRayInputError',
+           'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'xray_app']
 
 # %% ../nbs/11_app.ipynb #634336dd
 def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` in the user's cache folder
@@ -95,16 +95,21 @@ def heatmap_overlay(image:np.ndarray, # (h, w, 3) in [0, 1], as `xray_grad_cam` 
     scale = size / max(im.size)
     return im.resize((round(im.width * scale), round(im.height * scale)), Image.Resampling.BILINEAR)
 
+HEATMAP_NEEDS_TORCH = ("No heatmap: this model runs on onnxruntime (model.onnx), and Grad-CAM needs the PyTorch "
+                       "network; start the app with model.pth to see where the model looked.")
+
 def analyse_xray(pred:XRayPredictor, # the model
                  fn, # an image file: PNG, JPEG, DICOM (with the `dicom` extra), ...
                 ) -> dict:
-    "What the app shows for `fn`: `label`, `probability` of pneumonia, `threshold` and the Grad-CAM `heatmap` of the label; or an `error`"
+    "What the app shows for `fn`: `label`, `probability` of pneumonia, `threshold` and the Grad-CAM `heatmap` of the label (or a `note` why there is none); or an `error`"
     try: im = open_upload(fn)
     except XRayInputError as e: return dict(label=None, probability=None, threshold=pred.threshold, heatmap=None, error=str(e))
     p = pred.predict(im)
+    res = dict(label=p.label, probability=p.probability, threshold=p.threshold, heatmap=None, error=None)
+    if getattr(pred, 'runtime', 'torch') != 'torch':   # Grad-CAM needs the PyTorch network's gradients
+        return res | dict(note=HEATMAP_NEEDS_TORCH)
     h = xray_grad_cam(pred, [im])   # the evidence for the label the predictor gave (at its threshold)
-    return dict(label=p.label, probability=p.probability, threshold=p.threshold, heatmap=heatmap_overlay(h.images[0], h.cams[0]),
-                error=None)
+    return res | dict(heatmap=heatmap_overlay(h.images[0], h.cams[0]))
 
 def verdict_html(res:dict, # from `analyse_xray`
                 ) -> str:
@@ -113,7 +118,8 @@ def verdict_html(res:dict, # from `analyse_xray`
     side = 'at or above' if res['label'] == 'PNEUMONIA' else 'below'
     return (f"<p><b id='pneumo-label'>{res['label']}</b>: probability of pneumonia "
             f"<b id='pneumo-probability'>{res['probability']:.3f}</b>, {side} the model's operating threshold "
-            f"<span id='pneumo-threshold'>{res['threshold']:.3f}</span>.</p>")
+            f"<span id='pneumo-threshold'>{res['threshold']:.3f}</span>.</p>"
+            + (f"<p id='pneumo-note'>{html.escape(res['note'])}</p>" if res.get('note') else ''))
 
 # %% ../nbs/11_app.ipynb #bbf51244
 def _gradio():

@@ -302,7 +302,7 @@ def _train(a) -> int:
     if cfg.data is not None and not Path(cfg.data).exists(): raise FileNotFoundError(f"--data: folder '{cfg.data}' does not exist")
     learn, res = train_xray(cfg, a.out)
     if rank_distrib() == 0:
-        print(f"\nWrote {a.out/'model.pkl'}, {a.out/'model.pth'}, {a.out/'metrics.json'} and plots "
+        print(f"\nWrote {a.out/'model.pkl'}, model.pth, model.onnx, metrics.json and plots "
               f"({res['seconds']:.0f} s on {res['device']})" + ('; interrupted: the best checkpoint was kept' if res['interrupted'] else ''))
     return 130 if res['interrupted'] else 0
 
@@ -312,13 +312,17 @@ def pneumo_train(argv:list|None=None, # arguments (default: the command line)
     return run_command(train_parser(), _train, argv)
 
 # %% ../nbs/08_inference.ipynb #44dc6d74
+_MODEL_HELP = ('model.pth or model.json (weights only), model.onnx (needs onnxruntime), or a pneumo-train output folder; '
+              'model.pkl (fastai pickle) only with --trust-pickle')
+_TRUST_HELP = 'open a fastai pickle (model.pkl): loading it runs code stored in it, so only for a file you made yourself'
+
 def add_prediction_args(p:argparse.ArgumentParser, # the parser of a command that predicts
                         inputs:tuple, # (name, `add_argument` keywords) of the images argument
                        ):
     "Add the model file, the images, and the batch, loader and TTA options that `pneumo-predict` and `pneumo-evaluate` share"
-    p.add_argument('model', type=Path, help='model.pkl (fastai export; runs code when loaded: trusted files only) or '
-                   'model.pth / model.json (weights only)')
+    p.add_argument('model', type=Path, help=_MODEL_HELP)
     p.add_argument(inputs[0], **inputs[1])
+    p.add_argument('--trust-pickle', action='store_true', help=_TRUST_HELP)
     p.add_argument('--bs', type=positive_int, default=None, help='images per batch (default: 64 on a GPU, 8 on a CPU)')
     p.add_argument('--workers', type=int, default=None, help='loader processes (default: none on a CPU, up to 8 with a GPU)')
     p.add_argument('--tta', action='store_true', help='test-time augmentation')
@@ -334,7 +338,7 @@ def predict_parser() -> CommandParser:
 def _predict(a) -> int:
     from pneumo_nb.data import write_atomic
     from pneumo_nb.inference import load_model
-    pred = load_model(a.model)
+    pred = load_model(a.model, trust_pickle=a.trust_pickle)
     table = pred.predict_folder(a.paths, bs=a.bs, num_workers=a.workers, tta=a.tta, progress=False)
     if not len(table): raise FileNotFoundError('no image files found in ' + ', '.join(map(str, a.paths)))
     failed = table.error.notna()
@@ -373,7 +377,7 @@ def _evaluate(a) -> int:
     from pneumo_nb.evaluate import evaluate_folder, report_table
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
     check_class_folders(a.folder)
-    pred = load_model(a.model)
+    pred = load_model(a.model, trust_pickle=a.trust_pickle)
     rep, df = evaluate_folder(pred, a.folder, a.out, tta=a.tta, n_boot=a.n_boot, bs=a.bs, num_workers=a.workers,
                               skip_bad=a.skip_bad, progress=False)
     print(f"{a.folder}: {rep['n_images']} images of {rep['n_patients']} patients, threshold {rep['threshold']:.3f}"
@@ -404,9 +408,9 @@ def app_parser() -> CommandParser:
     p = CommandParser(prog='pneumo-app', description='Start a web app on this computer (http://127.0.0.1:PORT): upload a '
                       'chest X-ray (PNG, JPEG or DICOM) and see the label, the probability of pneumonia and where the model '
                       'looked (Grad-CAM). For learning, not for diagnosis.')
-    p.add_argument('model', type=Path, nargs='?', default=None, help='model.pkl (fastai export; runs code when loaded: '
-                   'trusted files only) or model.pth / model.json (weights only); default: a toy model trained once on the '
-                   'bundled sample')
+    p.add_argument('model', type=Path, nargs='?', default=None, help=_MODEL_HELP + '; default: a toy model trained once '
+                   'on the bundled sample')
+    p.add_argument('--trust-pickle', action='store_true', help=_TRUST_HELP)
     p.add_argument('--port', type=port_number, default=7860, help='port to serve on (default 7860)')
     return p
 
@@ -424,7 +428,7 @@ def _app(a) -> int:
               '(about a minute, once); train a real one with pneumo-train and pass its model.pth', file=sys.stderr)
         a.model, note = toy_model(), ('**A toy model**, trained on the 80 X-rays of the bundled sample: its answers mean little. '
                                       'Train one with `pneumo-train` and start `pneumo-app model.pth`.')
-    pred = load_model(a.model)
+    pred = load_model(a.model, trust_pickle=a.trust_pickle)
     demo = xray_app(pred, note=note)
     print(f'pneumo-app: {pred!r} on http://127.0.0.1:{a.port} (Ctrl+C stops it)', flush=True)
     demo.launch(server_name='127.0.0.1', server_port=a.port, quiet=True, inbrowser=False, prevent_thread_lock=True)

@@ -1,4 +1,4 @@
-"""Save a trained model in two forms, load either one safely, and predict on single images or whole folders, from Python or with `pneumo-predict`.
+"""Save a trained model in three forms, load the safe ones without running code, and predict on single images or whole folders, from Python or with `pneumo-predict`.
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 
@@ -6,20 +6,21 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 
 # %% ../nbs/08_inference.ipynb #2bed0491
 from __future__ import annotations
-import json, warnings
+import contextlib, io, json, pickle, warnings
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
 from fastai.vision.all import *
+from copy import deepcopy   # after fastai's names, which include copy.copy as `copy`
 from .data import load_xray, image_files, write_atomic, DicomError
 from .metrics import pneumonia_probability
 from .models import xray_model, _load_problem
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'load_model',
-           'prediction_files']
+__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'export_onnx',
+           'model_file_kind', 'load_model', 'OnnxNetwork', 'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(ValueError):
@@ -79,10 +80,11 @@ class XRayPredictor:
         self.size = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
         self.mean, self.std = tensor(mean).float().view(3, 1, 1), tensor(std).float().view(3, 1, 1)
         self.threshold = float(threshold)
-        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.runtime = getattr(model, 'runtime', 'torch')   # 'onnx' for an `OnnxNetwork`
+        self.device = torch.device(device) if device is not None else next(model.parameters(), torch.zeros(0)).device
         self.model = model.to(self.device).eval()
         if self.device.type == 'cpu': self.model = self.model.to(memory_format=torch.channels_last)   # about twice as fast on a CPU
-        self._fast = _fused(self.model)
+        self._fast = _fused(self.model) if self.runtime == 'torch' else self.model
         self._resize = Resize(self.size, method=self.method, pad_mode=self.pad_mode)
         self.equalize = dict(equalize) if equalize else None
         self._equalize = EqualizeContrast(**self.equalize) if self.equalize else noop
@@ -96,9 +98,9 @@ class XRayPredictor:
                      arch:str|None=None, # default: the name `xray_learner` stored on the learner
                      device=None, # default: the device the learner's model is on
                     ) -> XRayPredictor:
-        "The predictor of `learn`, preprocessing as its validation `DataLoaders` do"
+        "The predictor of `learn`, preprocessing as its validation `DataLoaders` do; it runs a copy of `learn.model`, so the learner trains and predicts as before"
         s = _learner_settings(learn)
-        return cls(learn.model, list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
+        return cls(deepcopy(learn.model), list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
                    pad_mode=s['pad_mode'], device=device, equalize=s['equalize'], crop=s['crop'])
 
@@ -111,6 +113,7 @@ class XRayPredictor:
 
     def __repr__(self):
         eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
+        eq += ', ONNX' if self.runtime == 'onnx' else ''
         return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
@@ -143,7 +146,7 @@ def batch(self:XRayPredictor, srcs, # paths, PIL images or arrays
 def _probs(self:XRayPredictor, x:Tensor) -> np.ndarray:
     "Class probabilities of a preprocessed batch"
     x = x.to(self.device)
-    if self.device.type == 'cpu': x = x.contiguous(memory_format=torch.channels_last)
+    if self.device.type == 'cpu' and self.runtime == 'torch': x = x.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         return torch.softmax(self._fast(x).float(), dim=-1).cpu().numpy()
 
@@ -186,20 +189,31 @@ def export_learner(learn:Learner, # the trained learner
     return write_atomic(fname, lambda tmp: learn.export(tmp.resolve()))
 
 @patch
+def _write_settings(self:XRayPredictor, js:Path, **files):
+    "Write the settings file `js`, naming `files` (weights=..., onnx=...); the files named by an earlier `js` of the same model stay named"
+    settings = json.loads(json.dumps(self.settings))
+    try: old = json.loads(Path(js).read_text()) if Path(js).exists() else {}
+    except (ValueError, UnicodeDecodeError): old = {}
+    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items())
+    named = {k: old[k] for k in ('weights', 'onnx') if same and k in old} | files
+    meta = dict(format=WEIGHTS_FORMAT, version=1, **named, **settings,
+                dataset='Trained on chest X-rays of Kermany, Zhang, Goldbaum (2018), doi:10.17632/rscbjbr9sj.2, CC BY 4.0',
+                note='For learning, not for diagnosis.')
+    write_atomic(js, lambda tmp: tmp.write_text(json.dumps(meta, indent=2)))
+
+@patch
 def export_weights(self:XRayPredictor, fname:Path='model.pth', # the state dict; the settings go next to it, as .json
                   ) -> Path:
     "Write the weights-only form: `fname` (state dict) and `fname` with suffix `.json` (settings)"
+    if self.runtime != 'torch': raise ValueError("This predictor runs an ONNX model, which has no PyTorch weights to export")
     if self.arch is None:
         raise ValueError("The architecture name is unknown, so the weights-only form could not be loaded again: "
                          "pass `arch=` to `XRayPredictor.from_learner` (e.g. arch='xray_cnn')")
     fname = Path(fname)
-    if fname.suffix == '.json': raise ValueError(f"fname is the state dict file, e.g. model.pth, not {fname.name!r}")
+    if fname.suffix.lower() in ('.json', '.onnx'): raise ValueError(f"fname is the state dict file, e.g. model.pth, not {fname.name!r}")
     sd = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
-    meta = dict(format=WEIGHTS_FORMAT, version=1, weights=fname.name, **self.settings,
-                dataset='Trained on chest X-rays of Kermany, Zhang, Goldbaum (2018), doi:10.17632/rscbjbr9sj.2, CC BY 4.0',
-                note='For learning, not for diagnosis.')
     write_atomic(fname, lambda tmp: torch.save(sd, tmp))
-    write_atomic(fname.with_suffix('.json'), lambda tmp: tmp.write_text(json.dumps(meta, indent=2)))
+    self._write_settings(fname.with_suffix('.json'), weights=fname.name)
     return fname
 
 def export_weights(learn:Learner, # the trained learner
@@ -210,16 +224,55 @@ def export_weights(learn:Learner, # the trained learner
     "The weights-only form of `learn`: `fname` (state dict) and `fname` with suffix `.json`"
     return XRayPredictor.from_learner(learn, threshold, arch).export_weights(fname)
 
+
+# %% ../nbs/08_inference.ipynb #9e2df456
+@patch
+def export_onnx(self:XRayPredictor, fname:Path='model.onnx', # the network; the settings go next to it, as .json
+               ) -> Path:
+    "Write the ONNX form: `fname` (the network, with a dynamic batch axis) and `fname` with suffix `.json` (settings)"
+    if self.runtime != 'torch': raise ValueError("This predictor runs an ONNX model already: copy its file instead")
+    fname = Path(fname)
+    if fname.suffix.lower() != '.onnx': raise ValueError(f"fname must end in .onnx, not {fname.name!r}")
+    net = deepcopy(self.model).float().cpu().eval().to(memory_format=torch.contiguous_format)
+    x = torch.zeros(2, 3, *self.size)   # a batch of 2: torch.export fixes an axis whose example has size 1
+    def write(tmp):
+        with contextlib.redirect_stdout(io.StringIO()):   # the exporter reports its steps with print
+            torch.onnx.export(net, (x,), str(tmp), input_names=['image'], output_names=['logits'], dynamo=True,
+                              dynamic_shapes=({0: torch.export.Dim('batch')},), external_data=False, verbose=False)
+    write_atomic(fname, write)
+    self._write_settings(fname.with_suffix('.json'), onnx=fname.name)
+    return fname
+
+def export_onnx(learn:Learner, # the trained learner
+                fname:Path='model.onnx', # the network; the settings go next to it, as .json
+                threshold:float|None=None, # default: the learner's stored threshold, else 0.5
+                arch:str|None=None, # default: the name `xray_learner` stored on the learner
+               ) -> Path:
+    "The ONNX form of `learn`: `fname` (for onnxruntime) and `fname` with suffix `.json`"
+    return XRayPredictor.from_learner(learn, threshold, arch).export_onnx(fname)
+
 # %% ../nbs/08_inference.ipynb #c400361d
+def model_file_kind(fname:Path, # a file
+                   ) -> str:
+    "What `fname` holds, told from its first bytes, never by opening it with pickle: 'settings' (a `model.json`), 'torch' (a `torch.save` archive: a state dict or a pickled learner), 'onnx', 'pickle' or 'unknown'"
+    with open(fname, 'rb') as f: head = f.read(8)
+    if head.startswith(b'PK\x03\x04'): return 'torch'    # a zip archive, as torch.save (and so fastai's export) writes
+    if head.lstrip()[:1] == b'{': return 'settings'
+    if head[:1] == b'\x80' and head[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05'): return 'pickle'   # protocol 2 or later
+    # an ONNX ModelProto begins with its ir_version (field 1, a small number), then the next field's tag
+    if len(head) > 2 and head[0] == 0x08 and 1 <= head[1] <= 30 and head[2] in (0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42): return 'onnx'
+    return 'unknown'
+
+def _pickle_refused(fname:Path, what:str) -> ModelFileError:
+    return ModelFileError(
+        f"'{fname}' {what}, and unpickling a file runs code stored in it, so pneumo_nb does not open it: load a "
+        "weights-only model (model.pth with its model.json) or model.onnx instead, or, only for a file you made "
+        "yourself, pass trust_pickle=True (--trust-pickle on the commands)")
+
 def _load_pickle(fname:Path, device) -> Learner:
-    try: plain = torch.load(fname, map_location='cpu', weights_only=True)   # safe: only tensors and containers load
-    except Exception: plain = None                                          # a pickled Learner (or not a model at all)
-    if isinstance(plain, dict):
-        raise ModelFileError(f"'{fname}' holds weights only (a state dict): load it with the model.json written "
-                             f"next to it, e.g. load_model('{Path(fname).with_suffix('.json')}')")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore')   # the pickle warning is in our docs
+            warnings.simplefilter('ignore')   # fastai's notice that unpickling runs code: the caller opted in with trust_pickle
             learn = load_learner(fname, cpu=device is None or torch.device(device).type == 'cpu')
     except Exception as e:
         raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}). "
@@ -229,19 +282,31 @@ def _load_pickle(fname:Path, device) -> Learner:
         raise ModelFileError(f"'{fname}' holds a {type(learn).__name__}, not an exported fastai Learner")
     return learn
 
-def _load_weights(fname:Path, device) -> XRayPredictor:
-    fname = Path(fname)
-    js = fname if fname.suffix == '.json' else fname.with_suffix('.json')
+def _read_settings(js:Path, form:str='the weights-only form') -> dict:
+    "The checked settings of `model.json` file `js`"
     if not js.exists():
-        raise ModelFileError(f"'{js}' does not exist: the weights-only form needs the settings file written next to "
-                             f"the weights (by `export_weights` or `pneumo-train`)")
+        raise ModelFileError(f"'{js}' does not exist: {form} needs the settings file written next to it "
+                             f"(by `export_weights`, `export_onnx` or `pneumo-train`)")
     try: meta = json.loads(js.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ModelFileError(f"'{js}' is not valid JSON ({e})") from None
     if not isinstance(meta, dict) or meta.get('format') != WEIGHTS_FORMAT:
         raise ModelFileError(f"'{js}' is not the settings file of a pneumo_nb model (no \"format\": \"{WEIGHTS_FORMAT}\")")
     if missing := [k for k in ('arch', 'vocab', 'size', 'method', 'mean', 'std', 'threshold') if k not in meta]:
         raise ModelFileError(f"'{js}' lacks the setting(s) {', '.join(missing)}")
-    weights = js.with_name(meta.get('weights', js.with_suffix('.pth').name)) if fname.suffix == '.json' else fname
+    return meta
+
+def _predictor(model, meta:dict, js:Path, device) -> XRayPredictor:
+    try:
+        return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
+                             meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
+                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'))
+    except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
+
+def _load_weights(fname:Path, device) -> XRayPredictor:
+    fname = Path(fname)
+    js = fname if model_file_kind(fname) == 'settings' else fname.with_suffix('.json')
+    meta = _read_settings(js)
+    weights = js.with_name(meta.get('weights', js.with_suffix('.pth').name)) if js == fname else fname
     if not weights.exists(): raise ModelFileError(f"'{weights}' (the weights named by '{js}') does not exist")
     try: sd = torch.load(weights, map_location='cpu', weights_only=True)
     except Exception as e:
@@ -254,22 +319,94 @@ def _load_weights(fname:Path, device) -> XRayPredictor:
     except RuntimeError as e:
         raise ModelFileError(f"The weights in '{weights}' do not fit architecture {meta['arch']!r} with "
                              f"{len(meta['vocab'])} classes, as '{js}' says: {str(e).splitlines()[0][:200]}") from None
-    try:
-        return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
-                             meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
-                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'))
-    except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
+    return _predictor(model, meta, js, device)
 
-def load_model(fname:Path, # `model.pkl` (fastai export) or `model.pth` / `model.json` (weights only)
+def _in_folder(folder:Path) -> Path:
+    "The model file to load from a `pneumo-train` output folder: its weights-only form, else its ONNX form"
+    for name in ('model.pth', 'model.onnx'):
+        if (folder/name).exists() and (folder/'model.json').exists(): return folder/name
+    raise ModelFileError(f"'{folder}' is a folder without a model.json and a model.pth (or model.onnx) in it: "
+                         "pass the output folder of `pneumo-train`, or the model file itself")
+
+def load_model(fname:Path, # `model.pth` or `model.json` (weights only), `model.onnx`, a folder holding them, or a fastai `model.pkl` with `trust_pickle`
                device=None, # where to run it; default: the CPU
+               trust_pickle:bool=False, # open a pickle (fastai's `model.pkl`): its loading runs code, so only for a file you made yourself
               ) -> XRayPredictor:
-    "An `XRayPredictor` from either export form; a clear `ModelFileError` for anything that is not one"
+    "An `XRayPredictor` from any export form, told apart by content; a pickle only with `trust_pickle`; a clear `ModelFileError` for anything else"
     fname = Path(fname)
     if not fname.exists(): raise ModelFileError(f"Model file '{fname}' does not exist")
-    if fname.is_dir(): raise ModelFileError(f"'{fname}' is a folder: pass the model file in it, e.g. '{fname/'model.pkl'}'")
-    if fname.suffix in ('.json', '.pth', '.pt'):
-        return _load_weights(fname, device)
+    if fname.is_dir(): fname = _in_folder(fname)
+    kind = model_file_kind(fname)
+    if kind == 'settings': return _load_weights(fname, device)
+    if kind == 'onnx' or (kind == 'unknown' and fname.suffix.lower() == '.onnx'): return _load_onnx(fname, device)
+    if kind == 'torch':
+        try: obj = torch.load(fname, map_location='cpu', weights_only=True)   # safe: only tensors and plain containers load
+        except pickle.UnpicklingError:   # it holds other Python objects: a pickled learner, or something posing as one
+            if not trust_pickle: raise _pickle_refused(fname, "holds pickled Python objects (as fastai's model.pkl does)") from None
+            obj = None
+        except Exception as e:
+            if not trust_pickle:
+                raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}): it may be "
+                                     "truncated or damaged; export it again with `pneumo-train`") from None
+            obj = None
+        if isinstance(obj, dict): return _load_weights(fname, device)
+        if obj is not None: raise ModelFileError(f"'{fname}' holds a {type(obj).__name__}, not a model")
+    elif kind == 'pickle' and not trust_pickle: raise _pickle_refused(fname, 'is a pickle')
+    elif kind == 'unknown':
+        raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read: neither a weights-only model "
+                             "(model.pth with model.json), an ONNX model, nor fastai's model.pkl")
     return XRayPredictor.from_learner(_load_pickle(fname, device), device=device)
+
+# %% ../nbs/08_inference.ipynb #9b91259a
+def _first_line(e:Exception) -> str:
+    msg = str(e).strip()
+    return f"{type(e).__name__}: {msg.splitlines()[0][:200] if msg else ''}"
+
+class OnnxNetwork(nn.Module):
+    "An ONNX model run by onnxruntime and called like a PyTorch network: a float batch (n, 3, height, width) in, class scores out"
+    runtime = 'onnx'
+    def __init__(self, fname:Path, # the .onnx file
+                 device=None, # 'cuda' runs it on the GPU where onnxruntime has CUDA, else the CPU
+                ):
+        super().__init__()
+        self.fname, self.cuda = str(fname), device is not None and torch.device(device).type == 'cuda'
+        self._start()
+
+    def _start(self):
+        try: import onnxruntime as ort
+        except ImportError:
+            raise ModelFileError(f"'{self.fname}' is an ONNX model, which needs onnxruntime: pip install 'pneumo-nb[onnx]'") from None
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3   # errors only: onnxruntime's own notices are not the user's business
+        opts.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: decoding needs the cores between batches
+        providers = [p for p in ['CUDAExecutionProvider'] * self.cuda if p in ort.get_available_providers()] + ['CPUExecutionProvider']
+        try: self.session = ort.InferenceSession(self.fname, opts, providers=providers)
+        except Exception as e:
+            raise ModelFileError(f"'{self.fname}' is not an ONNX model onnxruntime can load ({_first_line(e)}); it may be "
+                                 "truncated or damaged: export it again with `export_onnx` or `pneumo-train`") from None
+        self.input = self.session.get_inputs()[0].name
+
+    def forward(self, x:Tensor) -> Tensor:
+        out = self.session.run(None, {self.input: x.detach().float().cpu().contiguous().numpy()})[0]
+        return torch.from_numpy(out).to(x.device)
+
+    def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != 'session'}   # for loader processes
+    def __setstate__(self, state): super().__setstate__(state); self._start()
+
+def _load_onnx(fname:Path, device) -> XRayPredictor:
+    fname = Path(fname)
+    js = fname.with_suffix('.json')
+    meta = _read_settings(js, 'the ONNX form')
+    net = OnnxNetwork(fname, device)
+    ins, outs = net.session.get_inputs(), net.session.get_outputs()
+    fixed = lambda d, v: not isinstance(d, int) or d == v   # a named (dynamic) axis fits any size
+    shape, out = ins[0].shape, outs[0].shape if outs else []
+    if not (len(ins) == 1 and len(shape) == 4 and fixed(shape[1], 3) and all(map(fixed, shape[2:], meta['size']))
+            and len(out) == 2 and fixed(out[1], len(meta['vocab']))):
+        raise ModelFileError(f"'{fname}' is not the network '{js}' describes: it takes {[tuple(i.shape) for i in ins]} and gives "
+                             f"{[tuple(o.shape) for o in outs]}, where a batch of (3, {meta['size'][0]}, {meta['size'][1]}) "
+                             f"images in and {len(meta['vocab'])} class scores out were expected")
+    return _predictor(net, meta, js, device)
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
 class _XRayFiles(torch.utils.data.Dataset):

@@ -191,6 +191,9 @@ def _cam_parts(obj) -> tuple:
     if isinstance(obj, Learner):
         return (obj.model, lambda srcs: xray_batch(obj, srcs), lambda x: _shown_images(obj.dls, x), list(obj.dls.vocab),
                 getattr(obj, 'threshold', None))
+    if getattr(obj, 'runtime', 'torch') != 'torch':
+        raise ValueError("Grad-CAM needs the PyTorch network, and this predictor runs an ONNX model: load the model's "
+                         "model.pth (the weights-only form) to see where it looked")
     if all(hasattr(obj, a) for a in ('model', 'batch', 'decode', 'vocab')):
         return (obj.model, obj.batch, lambda x: np.stack([obj.decode(o) for o in x]), list(obj.vocab),
                 getattr(obj, 'threshold', None))

@@ -94,8 +94,8 @@ class WeightsUnavailableError(OSError):
 def _load_problem(e:Exception) -> str:
     "What `torch.load(..., weights_only=True)` found wrong with a file, in one line, without PyTorch's advice to unpickle it"
     msg = str(e)
-    if m := re.search(r'WeightsUnpickler error: (Unsupported global: GLOBAL \S+)', msg):
-        return f"it holds Python objects as well as tensors ({m.group(1)})"
+    if m := re.search(r'(?:WeightsUnpickler error: Unsupported global: |load unsupported )GLOBAL (\S+)', msg):   # torch's two wordings
+        return f"it holds Python objects as well as tensors (Unsupported global: GLOBAL {m.group(1)})"
     first = msg.strip().splitlines()[0] if msg.strip() else ''
     return f"{type(e).__name__}: {re.split(r'(?<=[.!?]) ', first)[0][:200]}"
 

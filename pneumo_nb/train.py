@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
-import contextlib, json, os, signal, threading, time
+import contextlib, json, os, signal, threading, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -20,7 +20,7 @@ from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_ite
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, _scores)
 from .models import xray_learner
-from .inference import export_learner, export_weights, XRayPredictor
+from .inference import export_learner, export_weights, export_onnx, XRayPredictor
 from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
 
 # %% auto #0
@@ -212,6 +212,9 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         learn.threshold = threshold
         export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
         export_weights(learn, out/'model.pth', arch=cfg.arch)
+        try: export_onnx(learn, out/'model.onnx', arch=cfg.arch)
+        except Exception as e:   # a network the ONNX exporter cannot translate keeps its other forms
+            warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {str(e).strip()[:200]})")
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
