@@ -14,15 +14,19 @@ from pathlib import Path
 __all__ = ['LIBRARY_NOISE', 'positive_int', 'positive_float', 'share', 'probability', 'USER_ERRORS', 'TASK_NAMES', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'TrainConfig', 'train_parser', 'config_from_args', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'port_number', 'app_parser', 'pneumo_app']
 
 # %% ../nbs/03_cli.ipynb #1573755a
-LIBRARY_NOISE = (  # (category, start of the message) of notices other libraries raise about each other's code
-    (FutureWarning, r'`torch\.jit\.script` is deprecated'),                   # PyTorch 2.14, about fastai's layers
-    (Warning, r"The 'mode\.chained_assignment' option is deprecated"),       # pandas 3, about fastai.tabular
-    (Warning, r'IProgress not found'),                                         # tqdm, in a Jupyter without ipywidgets
+LIBRARY_NOISE = (  # the start of the message of each notice other libraries raise about each other's code, whatever its category
+    r'`torch\.jit\.script` is deprecated',            # PyTorch 2.11 to 2.14, about fastai's layers
+    r'`torch\.jit\.script_method` is deprecated',     # PyTorch 2.11, likewise
+    r"The 'mode\.chained_assignment' option is deprecated",   # pandas 3, about fastai.tabular
+    r'IProgress not found',                           # tqdm, in a Jupyter without ipywidgets
+    # Python 3.12, whenever a process with threads forks: PyTorch's DataLoader starts its workers with fork on Linux (its
+    # default), and the threads are PyTorch's own idle pools, which a worker does not touch; a user can do nothing about it
+    r'This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks',
 )
 
 def quiet_library_warnings():
     "Hide the warnings in `LIBRARY_NOISE`, which other libraries raise about each other's code; every other warning still shows"
-    for category, message in LIBRARY_NOISE: warnings.filterwarnings('ignore', message=message, category=category)
+    for message in LIBRARY_NOISE: warnings.filterwarnings('ignore', message=message)
 
 # %% ../nbs/03_cli.ipynb #76195b8a
 def _number_type(name:str, kind:type, ok, what:str):
@@ -85,7 +89,13 @@ def _download(a) -> int:
     _show(dataset_summary(root))
     return 0
 
+def _dataset_folder(folder:Path) -> Path:
+    "`folder`, or the one-line error for a missing one, said before the slow imports (PyTorch, fastai) begin"
+    if not Path(folder).exists(): raise FileNotFoundError(f"Dataset folder '{folder}' does not exist")
+    return Path(folder)
+
 def _check(a) -> int:
+    _dataset_folder(a.folder)
     from pneumo_nb.data import check_layout, dataset_summary, find_bad_images, image_files, patients_across_splits
     root = check_layout(a.folder)
     _show(dataset_summary(root))
@@ -104,6 +114,7 @@ def _check(a) -> int:
     return int(bool(len(bad) or len(across)))
 
 def _split(a) -> int:
+    _dataset_folder(a.folder)
     from pneumo_nb.data import TASKS, patient_split, save_split, split_report, xray_table
     table = patient_split(xray_table(a.folder, per_image=a.per_image), a.valid_pct, a.seed, stratify=TASKS[a.task])
     save_split(table, a.out)
@@ -335,6 +346,12 @@ def predict_parser() -> CommandParser:
     p.add_argument('--csv', type=Path, default=None, help="write the table to this CSV file ('-' for standard output)")
     return p
 
+def _decimals(probs, threshold:float, least:int=3, most:int=6) -> int:
+    "Decimals enough to show on which side of `threshold` each of `probs` lies (at least `least`, at most `most`)"
+    for d in range(least, most):
+        if all((round(p, d) >= round(threshold, d)) == (p >= threshold) for p in probs): return d
+    return most
+
 def _predict(a) -> int:
     from pneumo_nb.data import write_atomic
     from pneumo_nb.inference import load_model
@@ -342,10 +359,12 @@ def _predict(a) -> int:
     table = pred.predict_folder(a.paths, bs=a.bs, num_workers=a.workers, tta=a.tta, progress=False)
     if not len(table): raise FileNotFoundError('no image files found in ' + ', '.join(map(str, a.paths)))
     failed = table.error.notna()
-    for f, err in zip(table.path[failed], table.error[failed]): print(f'pneumo-predict: {f}: {err}', file=sys.stderr)
+    for f, err in zip(table.path[failed], table.error[failed]): print(f'pneumo-predict: error: {f}: {err}', file=sys.stderr)
     if a.csv is None:
-        print(f'label      P(pneumonia)  file   (PNEUMONIA when P(pneumonia) >= {pred.threshold:.3f})')
-        for r in table[~failed].itertuples(): print(f'{r.label:<9}  {r.probability:12.3f}  {r.path}')
+        if failed.all(): return 1   # no table to show
+        d = _decimals(table.probability[~failed], pred.threshold)
+        print(f'label      P(pneumonia)  file   (PNEUMONIA when P(pneumonia) >= {pred.threshold:.{d}f})')
+        for r in table[~failed].itertuples(): print(f'{r.label:<9}  {r.probability:12.{d}f}  {r.path}')
     elif str(a.csv) == '-': table.to_csv(sys.stdout, index=False)
     else:
         write_atomic(a.csv, lambda tmp: table.to_csv(tmp, index=False))

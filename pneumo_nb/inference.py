@@ -415,8 +415,9 @@ class _XRayFiles(torch.utils.data.Dataset):
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
         try: return self.pred.preprocess(self.files[i]), ''
-        except Exception as e:
-            msg = str(e) if isinstance(e, (FileNotFoundError, IsADirectoryError)) else _image_error(e)
+        except Exception as e:   # the table's `path` column names the file, so the message need not
+            msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
+                   if isinstance(e, IsADirectoryError) else _image_error(e))
             return torch.zeros(3, *self.pred.size), msg
 
 def _image_error(e:Exception) -> str:

@@ -136,7 +136,7 @@ def choose_threshold(y_true, # actual class of each validation X-ray: 1 = PNEUMO
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
     p = _check_probability(p, 'y_prob')
     if len(np.unique(yt)) < 2: raise ValueError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to choose a threshold")
-    fpr, tpr, thr = roc_curve(yt, p)
+    fpr, tpr, thr = roc_curve(yt, p, drop_intermediate=False)   # every distinct score: a thinned curve skips thresholds
     thr = np.minimum(thr, 1.)   # scikit-learn's first threshold is infinite: nothing is called PNEUMONIA
     if min_sensitivity is None: return float(thr[np.argmax(tpr - fpr)])
     if not 0 < min_sensitivity <= 1: raise ValueError(f"min_sensitivity must be above 0 and at most 1, not {min_sensitivity!r}")
