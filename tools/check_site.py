@@ -22,7 +22,7 @@
 
 Each failure is printed; the last line is "N passed, N failed" (checks); the exit status is 1 if any failed.
 """
-import ast, functools, importlib, inspect, json, re, shutil, subprocess, sys, tempfile
+import ast, functools, importlib, inspect, json, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -198,7 +198,12 @@ def view_pages(html, shots=None):
     try:
         for name, page in html.items():
             driver.get(page.as_uri())
-            bad, n_images, n_tables = driver.execute_script(LAYOUT_JS)
+            bad, n_images, n_tables = ['the page never finished loading'], 0, 0
+            for _ in range(20):   # a page read before its layout is done shows nothing: look again, for up to 10 s
+                if driver.execute_script('return document.readyState') == 'complete':
+                    bad, n_images, n_tables = driver.execute_script(LAYOUT_JS)
+                    if n_images or n_tables: break
+                time.sleep(0.5)
             if n_images == 0: bad.append('no pictures at all')
             res[name] = (bad, n_images, n_tables)
             if shots:
