@@ -302,13 +302,14 @@ def _predictor(model, meta:dict, js:Path, device) -> XRayPredictor:
                              device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
 
-def _load_weights(fname:Path, device) -> XRayPredictor:
+def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:
+    "The weights-only form of `fname` (a state dict or its model.json); `sd`: the state dict, when the caller read it already"
     fname = Path(fname)
     js = fname if model_file_kind(fname) == 'settings' else fname.with_suffix('.json')
     meta = _read_settings(js)
     weights = js.with_name(meta.get('weights', js.with_suffix('.pth').name)) if js == fname else fname
     if not weights.exists(): raise ModelFileError(f"'{weights}' (the weights named by '{js}') does not exist")
-    try: sd = torch.load(weights, map_location='cpu', weights_only=True)
+    try: sd = sd if sd is not None else torch.load(weights, map_location='cpu', weights_only=True)
     except Exception as e:
         raise ModelFileError(f"'{weights}' is not a readable state dict ({_load_problem(e)}); it may be truncated or "
                              "damaged, or not a weights-only file") from None
@@ -349,7 +350,7 @@ def load_model(fname:Path, # `model.pth` or `model.json` (weights only), `model.
                 raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}): it may be "
                                      "truncated or damaged; export it again with `pneumo-train`") from None
             obj = None
-        if isinstance(obj, dict): return _load_weights(fname, device)
+        if isinstance(obj, dict): return _load_weights(fname, device, sd=obj)   # read once
         if obj is not None: raise ModelFileError(f"'{fname}' holds a {type(obj).__name__}, not a model")
     elif kind == 'pickle' and not trust_pickle: raise _pickle_refused(fname, 'is a pickle')
     elif kind == 'unknown':

@@ -20,7 +20,7 @@ from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_ite
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, _scores)
 from .models import xray_learner
-from .inference import export_learner, export_weights, export_onnx, XRayPredictor
+from .inference import export_learner, XRayPredictor
 from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
 
 # %% auto #0
@@ -211,8 +211,9 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     if first_process:
         learn.threshold = threshold
         export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
-        export_weights(learn, out/'model.pth', arch=cfg.arch)
-        try: export_onnx(learn, out/'model.onnx', arch=cfg.arch)
+        pred = XRayPredictor.from_learner(learn, arch=cfg.arch)   # one copy of the network for both forms
+        pred.export_weights(out/'model.pth')
+        try: pred.export_onnx(out/'model.onnx')
         except Exception as e:   # a network the ONNX exporter cannot translate keeps its other forms
             warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {str(e).strip()[:200]})")
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
