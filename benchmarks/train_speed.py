@@ -6,7 +6,8 @@
 Trains the recipe with `train_xray` (the same code as `pneumo-train`) and reports
 - the validation figures of the best checkpoint, on the patient validation split of PATH/train, at 0.5 and at the
   operating threshold stored with the model, and the stress test of framing on the same patients;
-- wall time of the whole run;
+- wall time of the whole run, and its phases (`prepare`: listing, checks and lung boxes; `lr_find`; `fit`; `export`;
+  `stress`), as `metrics.json` records them;
 - images per second of the training loop (the training phase of every epoch: loading, augmentation, forward,
   backward and optimizer step, validation excluded), next to images per second of the model alone on the same
   batches (the time from a batch's arrival to the end of its optimizer step, summed over the run); their ratio
@@ -55,7 +56,7 @@ if __name__ == '__main__':
     loop_rate, model_rate = speed.images / speed.loop_seconds, speed.images / speed.model_seconds
     report = {k: res[k] for k in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc', 'valid_loss',
                                   'n_train', 'n_valid', 'split', 'best_epoch', 'lr', 'device', 'threshold', 'threshold_rule',
-                                  'at_threshold', 'stress') if k in res}
+                                  'at_threshold', 'stress', 'phases', 'seconds') if k in res}
     report.update(wall_seconds=round(wall, 1), loop_images_per_s=round(loop_rate, 1),
                   model_only_images_per_s=round(model_rate, 1), loop_vs_model=round(loop_rate / model_rate, 3),
                   median_wait_between_batches_ms=round(1000 * float(np.median(speed.waits)), 1),

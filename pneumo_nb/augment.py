@@ -6,18 +6,18 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
 # %% ../nbs/05_augment.ipynb #a9043d68
 from __future__ import annotations
-import hashlib, json, math, numbers, urllib.request
+import hashlib, json, math, numbers, os, urllib.request, warnings
 import numpy as np, cv2
 from PIL import Image, ImageOps
 from fastcore.all import *
 from fastai.vision.all import *
 from fastai.vision.augment import _draw_mask, affine_mat, setup_aug_tfms, t0
-from .data import load_xray
+from .data import load_xray, write_atomic
 
 # %% auto #0
-__all__ = ['EQUALIZE_METHODS', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
-           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table', 'torso_mask',
-           'content_box', 'lung_box', 'crop_to_lungs', 'CropToLungs']
+__all__ = ['EQUALIZE_METHODS', 'LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch',
+           'xray_aug_transforms', 'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations',
+           'ablation_table', 'torso_mask', 'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
 
 # %% ../nbs/05_augment.ipynb #e99631c5
 def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
@@ -184,7 +184,8 @@ def torso_mask(g:np.ndarray, # a gray X-ray, 8-bit, (height, width)
     torso = np.zeros((h, w), np.uint8)
     if n > 1:
         largest = 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
-        cv2.fillConvexPoly(torso, cv2.convexHull(cv2.findNonZero((labels == largest).astype(np.uint8))), 1)
+        outline, _ = cv2.findContours((labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.fillConvexPoly(torso, cv2.convexHull(np.concatenate(outline)), 1)   # the hull of its outline is the hull of the region
     return cv2.erode(torso, np.ones((max(3, round(0.04 * w)),) * 2, np.uint8)).astype(bool)
 
 def content_box(im:Image.Image, # an X-ray
@@ -233,21 +234,61 @@ def crop_to_lungs(im:Image.Image, # an X-ray
 
 
 # %% ../nbs/05_augment.ipynb #c05b09a0
-def _image_key(im:Image.Image) -> tuple:
-    "A key of `im`'s pixels: equal for the same image decoded twice"
-    return im.size, im.mode, hashlib.blake2b(im.tobytes(), digest_size=16).digest()
+LUNG_BOX_VERSION = 1  # raised whenever `lung_box` changes its boxes, so that boxes kept on disk are searched again
+
+def _file_key(fn) -> str: return os.path.abspath(os.fspath(fn))
+
+def _search_file(fn) -> tuple|None:
+    "The `lung_box` of image file `fn`; None if it has none or cannot be read (reading it is the loader's to report)"
+    try: return lung_box(load_xray(fn))
+    except (OSError, ValueError): return None
+
+def _box_cache(files:list) -> Path:
+    "The file keeping the boxes of `files`: one per folder, in the user's cache folder"
+    root = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
+    name = hashlib.blake2b(root.encode(), digest_size=8).hexdigest()
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'pneumo_nb'/'lung_boxes'/f'{name}.csv'
+
+def lung_boxes(files, # image files, e.g. the `path`s of an image table
+               n_workers:int|None=None, # processes searching at once; default: every CPU core
+               cache:Path|bool=True, # keep the boxes in this CSV file (True: one per folder in the user's cache folder; False: none)
+              ) -> dict:
+    "The `lung_box` of every file (absolute path -> box, or None), searched once in parallel and kept on disk; a file whose size or time changed is searched again"
+    files = [_file_key(f) for f in files]
+    if not files: return {}
+    stamp = {f: (st.st_size, st.st_mtime_ns) for f in files for st in [os.stat(f)]}
+    fname = (_box_cache(files) if cache is True else Path(cache)) if cache else None
+    kept = {}
+    if fname and fname.exists():
+        try: old = pd.read_csv(fname)
+        except (ValueError, OSError): old = pd.DataFrame()   # an unreadable cache is searched again, then replaced
+        for r in old.itertuples(index=False) if {'path', 'bytes', 'mtime_ns', 'version', 'left'} <= set(old.columns) else []:
+            if stamp.get(r.path) == (r.bytes, r.mtime_ns) and r.version == LUNG_BOX_VERSION:
+                kept[r.path] = None if pd.isna(r.left) else (int(r.left), int(r.top), int(r.right), int(r.bottom))
+    todo = [f for f in dict.fromkeys(files) if f not in kept]
+    if todo:
+        n_workers = ifnone(n_workers, defaults.cpus)
+        found = parallel(_search_file, todo, n_workers=n_workers if len(todo) >= 64 else 0, threadpool=False, progress=False)
+        kept |= dict(zip(todo, found))
+        if fname:
+            rows = [(f, *stamp.get(f, (None, None)), LUNG_BOX_VERSION, *(b or (None,) * 4)) for f, b in kept.items()]
+            table = pd.DataFrame(rows, columns=['path', 'bytes', 'mtime_ns', 'version', 'left', 'top', 'right', 'bottom'])
+            fname.parent.mkdir(parents=True, exist_ok=True)
+            try: write_atomic(fname, lambda tmp: table.to_csv(tmp, index=False))
+            except OSError as e: warnings.warn(f"The lung boxes could not be kept in {fname} ({e}); they will be searched again next time")
+    return {f: kept[f] for f in files}
 
 class CropToLungs(Transform):
-    "Item transform: `crop_to_lungs` on every X-ray (training, validation and inference alike), before `Resize`"
+    "Item transform: every X-ray cropped to its `lung_box` (training, validation and inference alike), before `Resize`"
     order = 0  # before `Resize` (1): the crop is taken at the full resolution of the image
-    def __init__(self, max_remembered:int=100_000): # boxes kept (about 100 bytes each) before the memory starts afresh
-        self.max_remembered, self.boxes = max_remembered, {}
+    def __init__(self, boxes:dict|None=None): # image file -> its box, from `lung_boxes`; other X-rays are searched as they come
+        super().__init__()
+        self.boxes = {_file_key(f): None if b is None else tuple(b) for f, b in (boxes or {}).items()}
+    def box(self, x:Image.Image) -> tuple|None:
+        "The box of `x`: read by its file (`XRayImage.source`) when known, else searched for"
+        src = getattr(x, 'source', None)
+        k = _file_key(src) if isinstance(src, (str, Path)) else None
+        return self.boxes[k] if k in self.boxes else lung_box(x)
     def encodes(self, x:PILImage):
-        k = _image_key(x)   # an X-ray is decoded again every epoch: its box is searched for once
-        if k not in self.boxes:
-            if len(self.boxes) >= self.max_remembered: self.boxes.clear()
-            self.boxes[k] = lung_box(x)
-        box = self.boxes[k]
+        box = self.box(x)
         return x if box is None else x.crop(box)
-    def __getstate__(self): return {**self.__dict__, 'boxes': {}}   # a pickled learner carries no boxes
-

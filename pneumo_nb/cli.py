@@ -17,6 +17,7 @@ __all__ = ['LIBRARY_NOISE', 'positive_int', 'positive_float', 'share', 'probabil
 LIBRARY_NOISE = (  # the start of the message of each notice other libraries raise about each other's code, whatever its category
     r'`torch\.jit\.script` is deprecated',            # PyTorch 2.11 to 2.14, about fastai's layers
     r'`torch\.jit\.script_method` is deprecated',     # PyTorch 2.11, likewise
+    r'`isinstance\(treespec, LeafSpec\)` is deprecated',   # PyTorch 2.11, from its own pytree while a network is copied
     r"The 'mode\.chained_assignment' option is deprecated",   # pandas 3, about fastai.tabular
     r'IProgress not found',                           # tqdm, in a Jupyter without ipywidgets
     # Python 3.12, whenever a process with threads forks: PyTorch's DataLoader starts its workers with fork on Linux (its
@@ -405,7 +406,8 @@ def _evaluate(a) -> int:
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png and roc.png"
     if a.stress:
         from pneumo_nb.evaluate import stress_test, stress_summary, stress_words
-        stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta)
+        stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta,
+                             clean=df.probability.values, num_workers=a.workers)   # the X-rays as they are: scored already
         cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']
         print("\nStress test of framing (a change passes when sensitivity and specificity move by 2 points at most):")
         print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))

@@ -148,7 +148,9 @@ class XRayImage(PILImage):
     @classmethod
     def create(cls, fn, **kwargs):
         if isinstance(fn, (Tensor, bytes)): return super().create(fn, **kwargs)
-        return cls(load_xray(fn).convert('RGB'))
+        im = cls(load_xray(fn).convert('RGB'))
+        if isinstance(fn, (str, Path)): im.source = fn   # the file it came from, by which `CropToLungs` reads its box
+        return im
 
 # %% ../nbs/00_data.ipynb #f5332aba
 class LayoutError(ValueError):

@@ -16,7 +16,8 @@ from fastcore.basics import ifnone
 from functools import partial
 import cv2
 from PIL import Image
-from fastcore.basics import chunked, noop
+from fastcore.basics import chunked, noop, defaults
+import torch
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
                             pneumonia_cause, write_atomic, load_xray)
 from .metrics import MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability
@@ -27,8 +28,8 @@ from .augment import torso_mask
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
            'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports',
            'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker',
-           'mask_marker', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words', 'stress_json',
-           'read_stress', 'plot_stress', 'stress_test']
+           'mask_marker', 'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words',
+           'stress_json', 'read_stress', 'plot_stress', 'stress_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -367,19 +368,34 @@ ZOOM_SCALES = {'zoom out 80%': 0.8, 'zoom out 85%': 0.85, 'zoom out 90%': 0.9, '
                'zoom in 90%': 1 / 0.9, 'zoom in 80%': 1 / 0.8, 'zoom in 75%': 1 / 0.75}       # appears, against as it is
 
 # %% ../nbs/09_evaluate.ipynb #91c66083
+class StressedXRays(torch.utils.data.Dataset):
+    "Each X-ray of `files` decoded once and `prepare`d by `pred` after every change of `changes`: a (changes, 3, height, width) uint8 tensor"
+    def __init__(self, pred:XRayPredictor, files, changes:dict): self.pred, self.files, self.changes = pred, list(files), list(changes.values())
+    def __len__(self): return len(self.files)
+    def __getitem__(self, i):
+        im = load_xray(self.files[i])
+        return torch.stack([self.pred.prepare(change(im)) for change in self.changes])
+
 def stress_probabilities(pred:XRayPredictor, # the model
                          files, # the X-rays: paths, PIL images or arrays
                          tests:dict|None=None, # name -> function changing a PIL image; default: `STRESS_TESTS`
-                         bs:int=32, # X-rays decoded at a time
+                         bs:int=16, # X-rays decoded at a time (each gives one image per change)
                          tta:bool=False, # test-time augmentation
+                         clean=None, # P(pneumonia) of the X-rays as they are, when known already (e.g. the validation predictions): not computed again
+                         num_workers:int|None=None, # loader processes preparing the changed X-rays; default: every CPU core (at most 8)
                         ) -> pd.DataFrame:
     "P(pneumonia) of each X-ray as it is (column `clean`) and after each change of `tests` (one column each)"
-    tests = {'clean': noop, **ifnone(tests, STRESS_TESTS)}
-    cols = {name: [] for name in tests}
-    for chunk in chunked(list(files), bs):
-        ims = [load_xray(f) for f in chunk]
-        for name, change in tests.items(): cols[name].append(pred.probabilities(pred.batch([change(im) for im in ims]), tta=tta))
-    return pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()})
+    files, tests = list(files), ifnone(tests, STRESS_TESTS)
+    changes = tests if clean is not None else {'clean': noop, **tests}
+    if clean is not None and len(clean) != len(files):
+        raise ValueError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
+    dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
+                                     num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
+    probs = [pred.probabilities(pred.normalize(xb.flatten(0, 1)), tta=tta).reshape(len(xb), len(changes)) for xb in dl]
+    probs = np.concatenate(probs) if probs else np.zeros((0, len(changes)))
+    df = pd.DataFrame(probs, columns=list(changes))
+    if clean is not None: df.insert(0, 'clean', np.asarray(clean, dtype=float))
+    return df
 
 def stress_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                   probs:pd.DataFrame, # from `stress_probabilities`
@@ -462,10 +478,13 @@ def stress_test(pred:XRayPredictor, # the model
                 n_boot:int=200, # bootstrap resamples
                 tta:bool=False, # test-time augmentation
                 tests:dict|None=None, # default: `STRESS_TESTS`
+                clean=None, # P(pneumonia) of `files` as they are, when known already: not computed again
+                num_workers:int|None=None, # loader processes; default: every CPU core (at most 8)
                ) -> pd.DataFrame:
     "The `stress_report` of `pred` on `files`; with `out`, also `stress.json` (report and summary) and `stress.png`"
     threshold = ifnone(threshold, pred.threshold)
-    report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta), threshold, groups, n_boot)
+    report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta, clean=clean, num_workers=num_workers),
+                           threshold, groups, n_boot)
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         write_atomic(out/'stress.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))

@@ -119,15 +119,28 @@ class XRayPredictor:
 
 # %% ../nbs/08_inference.ipynb #cae7aa32
 @patch
-def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
-              ) -> Tensor:
-    "The normalized (3, height, width) tensor of `src`, as the validation images were made during training"
+def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+           ) -> Tensor:
+    "The (3, height, width) uint8 tensor of `src`, cropped, resized and equalised as the validation images were in training (`normalize` finishes it)"
     if isinstance(src, (str, Path)):
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
-    im = PILImage(load_xray(src).convert('RGB'))
-    x = image2tensor(self._equalize(self._resize(self._crop(im), split_idx=1))).float().div_(255)
-    return (x - self.mean) / self.std
+    im = load_xray(src)
+    im = PILImage(im if im.mode == 'L' else im.convert('RGB'))   # a gray X-ray is prepared on one channel, then repeated
+    return image2tensor(self._equalize(self._resize(self._crop(im), split_idx=1))).expand(3, -1, -1)
+
+@patch
+def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), uint8
+             ) -> Tensor:
+    "The batch `x` as the network takes it: on its device, in [0, 1], normalized as in training"
+    x = x.to(self.device, non_blocking=True).float().div_(255)
+    return (x - self.mean.to(x.device)) / self.std.to(x.device)
+
+@patch
+def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+              ) -> Tensor:
+    "The normalized (3, height, width) tensor of `src` on the CPU, as the validation images were made during training"
+    return (self.prepare(src).float().div_(255) - self.mean) / self.std
 
 @patch
 def decode(self:XRayPredictor, x:Tensor, # a preprocessed (3, height, width) tensor
@@ -139,7 +152,7 @@ def decode(self:XRayPredictor, x:Tensor, # a preprocessed (3, height, width) ten
 def batch(self:XRayPredictor, srcs, # paths, PIL images or arrays
          ) -> Tensor:
     "A (n, 3, height, width) batch of `srcs` on the model's device"
-    return torch.stack([self.preprocess(s) for s in srcs]).to(self.device)
+    return self.normalize(torch.stack([self.prepare(s) for s in srcs]))
 
 # %% ../nbs/08_inference.ipynb #dcb1e2d9
 @patch
@@ -190,11 +203,11 @@ def export_learner(learn:Learner, # the trained learner
 
 @patch
 def _write_settings(self:XRayPredictor, js:Path, **files):
-    "Write the settings file `js`, naming `files` (weights=..., onnx=...); the files named by an earlier `js` of the same model stay named"
+    "Write the settings file `js`, naming `files` (weights=..., onnx=...); the files named by an earlier `js` of the same network (any threshold) stay named"
     settings = json.loads(json.dumps(self.settings))
     try: old = json.loads(Path(js).read_text()) if Path(js).exists() else {}
     except (ValueError, UnicodeDecodeError): old = {}
-    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items())
+    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items() if k != 'threshold')   # the same network
     named = {k: old[k] for k in ('weights', 'onnx') if same and k in old} | files
     meta = dict(format=WEIGHTS_FORMAT, version=1, **named, **settings,
                 dataset='Trained on chest X-rays of Kermany, Zhang, Goldbaum (2018), doi:10.17632/rscbjbr9sj.2, CC BY 4.0',
@@ -411,20 +424,33 @@ def _load_onnx(fname:Path, device) -> XRayPredictor:
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
 class _XRayFiles(torch.utils.data.Dataset):
-    "Preprocessed images of `files`; a file that fails gives zeros and its error message"
+    "The `prepare`d X-rays of `files`; a file that fails gives zeros and its error message"
     def __init__(self, pred, files): self.pred, self.files = pred, list(files)
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        try: return self.pred.preprocess(self.files[i]), ''
+        try: return self.pred.prepare(self.files[i]), ''
         except Exception as e:   # the table's `path` column names the file, so the message need not
             msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
                    if isinstance(e, IsADirectoryError) else _image_error(e))
-            return torch.zeros(3, *self.pred.size), msg
+            return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg
 
 def _image_error(e:Exception) -> str:
     if isinstance(e, Image.UnidentifiedImageError): return 'not an image file that PIL can read'
     if isinstance(e, DicomError): return str(e)
     return f'cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt'
+
+@patch
+def loader_workers(self:XRayPredictor, n:int, # X-rays to prepare
+                   bs:int, # X-rays per batch
+                   num_workers:int|None=None, # the caller's choice, if any
+                   on_cpu:int=0, # the default when the network runs on a CPU, whose cores it shares with the loader processes
+                  ) -> int:
+    "Loader processes preparing X-rays while the network predicts: `num_workers` if given; else, for more than one batch, every CPU core (8 at most) with a GPU, `on_cpu` without; never more than there are batches"
+    if num_workers is not None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"num_workers must be 0 or a positive whole number, not {num_workers!r}")
+        return num_workers
+    return min(defaults.cpus if self.device.type == 'cuda' else on_cpu, 8, n // bs) if n > bs else 0
 
 def prediction_files(paths, # image files and folders, or one of them
                     ) -> list:
@@ -438,7 +464,7 @@ def prediction_files(paths, # image files and folders, or one of them
 @patch
 def predict_folder(self:XRayPredictor, paths, # folders and image files (folders are searched recursively)
                    bs:int|None=None, # images per batch; default: 64 on a GPU, 8 on a CPU
-                   num_workers:int|None=None, # loader processes; default: none on a CPU (they would take cores from the network), up to 8 with a GPU
+                   num_workers:int|None=None, # loader processes; default: `loader_workers` (none on a CPU, up to 8 with a GPU)
                    tta:bool=False, # test-time augmentation
                    progress:bool=True, # show a progress bar
                   ) -> pd.DataFrame:
@@ -446,11 +472,10 @@ def predict_folder(self:XRayPredictor, paths, # folders and image files (folders
     bs = ifnone(bs, 64 if self.device.type == 'cuda' else 8)
     if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be a positive whole number, not {bs!r}")
     files = prediction_files(paths)
-    num_workers = ifnone(num_workers, min(defaults.cpus, 8, len(files) // bs) if self.device.type == 'cuda' else 0)
-    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=num_workers)
+    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers))
     probs, errors = [], []
     for xb, errs in (progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
-        probs.append(self.probabilities(xb, tta=tta)); errors += list(errs)
+        probs.append(self.probabilities(self.normalize(xb), tta=tta)); errors += list(errs)
     p = np.concatenate(probs) if probs else np.zeros(0)
     ok = np.array([e == '' for e in errors], dtype=bool)
     return pd.DataFrame({'path': [str(f) for f in files],

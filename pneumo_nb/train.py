@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
-import contextlib, json, os, signal, threading, time, warnings
+import contextlib, json, os, re, signal, threading, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -16,11 +16,11 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
 from .cli import TrainConfig
 from .data import *
-from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms
+from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms, lung_boxes
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, _scores)
 from .models import xray_learner
-from .inference import export_learner, XRayPredictor
+from .inference import export_learner, XRayPredictor, load_model
 from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
 
 # %% auto #0
@@ -39,7 +39,12 @@ def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
                          batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
                          split=cfg.split, per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers,
                          persistent_workers=workers > 0, **kwargs)
-    return add_item_tfms(dls, *([CropToLungs()] if cfg.crop else []), *([EqualizeContrast(cfg.equalize)] if cfg.equalize else []))
+    crop = []
+    if cfg.crop:   # each X-ray's box, searched once in parallel (and kept on disk), a column of the image table
+        boxes = lung_boxes([dls.path/p for p in dls.table.path])
+        dls.table['lung_box'] = list(boxes.values())
+        crop = [CropToLungs(boxes)]
+    return add_item_tfms(dls, *crop, *([EqualizeContrast(cfg.equalize)] if cfg.equalize else []))
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     "The `Learner` of `cfg` on `dls`, saving into `out`"
@@ -168,54 +173,89 @@ def _fit(learn:Learner, cfg:TrainConfig, lr:float, cbs:list):
         if cfg.is_pretrained: learn.fine_tune(cfg.epochs, base_lr=lr, freeze_epochs=1, cbs=cbs)
         else: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs)
 
+class _Phases(dict):
+    "Seconds spent in each named phase of a run"
+    @contextlib.contextmanager
+    def __call__(self, name:str):
+        t = time.perf_counter()
+        try: yield
+        finally: self[name] = round(self.get(name, 0) + time.perf_counter() - t, 1)
+
+def _write_run(learn:Learner, pred:XRayPredictor, res:dict, out:Path):
+    "Write the model in its three forms and `metrics.json` into `out`"
+    export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
+    pred.export_weights(out/'model.pth')
+    try: pred.export_onnx(out/'model.onnx')
+    except Exception as e:   # a network the ONNX exporter cannot translate keeps its other forms
+        (out/'model.onnx').unlink(missing_ok=True)   # not an earlier run's
+        why = re.sub(r'\x1b\[[0-9;]*m', '', str(e).strip()).splitlines()[0][:200]   # the exporter colours its messages
+        warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {why})")
+    write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
+
+def _stress_predictor(pred:XRayPredictor, out:Path) -> XRayPredictor:
+    "On a CPU, the model.onnx just written, run by onnxruntime when it is installed (about twice as fast there, the same probabilities within 1e-6); else `pred`"
+    if pred.device.type != 'cpu' or not (out/'model.onnx').exists(): return pred
+    try: import onnxruntime
+    except ImportError: return pred
+    return load_model(out/'model.onnx')
+
+def _rule(cfg:TrainConfig, stressed:bool) -> str:
+    return (("Youden's J" if cfg.min_sensitivity is None else f'sensitivity at least {cfg.min_sensitivity}') + ', chosen on '
+            + (f'the validation X-rays and their {len(STRESS_TESTS)} stressed copies' if stressed else 'the validation X-rays'))
+
 def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                out:Path='outputs', # folder for the model, figures and plots
                show:bool=True, # print the summary table
                cbs:list|None=None, # extra fastai callbacks for the training run
               ) -> tuple:
-    "Train `cfg`, write `out/model.pkl`, `metrics.json` and plots; return (learner, metrics dict)"
+    "Train `cfg`, write `out/model.pkl`, `model.pth`, `model.onnx`, `metrics.json` and plots, then the stress test; return (learner, metrics dict)"
     cfg = ifnone(cfg, TrainConfig())
     out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
     out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    dls = config_dls(cfg)
-    learn = config_learner(cfg, dls, out)
-    if first_process:
-        save_split(dls.table, out/'split.csv')
-        (out/'history.csv').unlink(missing_ok=True)
-    lr = cfg.lr if cfg.lr is not None else find_lr(learn, out/'lr_find.png' if first_process else None)
+    start, phase = time.perf_counter(), _Phases()
+    with phase('prepare'):   # listing, checks, lung boxes, the network
+        dls = config_dls(cfg)
+        learn = config_learner(cfg, dls, out)
+        if first_process:
+            save_split(dls.table, out/'split.csv')
+            (out/'history.csv').unlink(missing_ok=True)
+    with phase('lr_find'): lr = cfg.lr if cfg.lr is not None else find_lr(learn, out/'lr_find.png' if first_process else None)
     set_seed(cfg.seed, reproducible=True)
     cbs = training_callbacks(cfg.monitor, cfg.patience) + L(cbs)
-    _fit(learn, cfg, lr, cbs)
+    with phase('fit'): _fit(learn, cfg, lr, cbs)
     interrupted = first(cb for cb in cbs if isinstance(cb, StopOnInterrupt)).interrupted
     if interrupted and not (out/'best.pth').exists():
         raise KeyboardInterrupt('training was stopped before its first epoch ended: there is no checkpoint to keep')
-    history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
-    y, p, loss = validation_predictions(learn)
-    scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # a measure that is undefined is nan, and `undefined` says why
-    two_classes, items, stressed = len(np.unique(y)) == 2, dls.valid_ds.items, None   # `items` in the order of `y`
-    if cfg.stress and first_process and two_classes:
-        stressed = stress_probabilities(XRayPredictor.from_learner(learn, arch=cfg.arch), items.path)
-    threshold = operating_threshold(y, p, stressed if cfg.threshold_rule == 'stressed' else None, cfg.min_sensitivity) if two_classes else 0.5
-    rule = (("Youden's J" if cfg.min_sensitivity is None else f'sensitivity at least {cfg.min_sensitivity}') + ', chosen on '
-            + (f'the validation X-rays and their {len(STRESS_TESTS)} stressed copies' if stressed is not None and cfg.threshold_rule == 'stressed'
-               else 'the validation X-rays'))
-    res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
-           'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
-           'threshold': threshold, 'threshold_rule': rule,
-           'at_threshold': _scores(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr, 'seconds': round(time.perf_counter() - start, 1), 'interrupted': interrupted,
-           'best_epoch': _best_epoch(history, cfg.monitor),
-           'device': str(dls.device), 'config': asdict(cfg),
-           'history': json.loads(history.to_json(orient='records')) if len(history) else []}
-    if stressed is not None: res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
-    if first_process:
+    with phase('export'):   # the validation predictions, the threshold on them alone, and the model written
+        history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
+        y, p, loss = validation_predictions(learn)
+        scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # a measure that is undefined is nan, and `undefined` says why
+        two_classes, items = len(np.unique(y)) == 2, dls.valid_ds.items   # `items` in the order of `y`
+        threshold = operating_threshold(y, p, None, cfg.min_sensitivity) if two_classes else 0.5
+        res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
+               'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
+               'threshold': threshold, 'threshold_rule': _rule(cfg, False),
+               'at_threshold': _scores(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
+               'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
+               'device': str(dls.device), 'config': asdict(cfg),
+               'history': json.loads(history.to_json(orient='records')) if len(history) else []}
         learn.threshold = threshold
-        export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
-        pred = XRayPredictor.from_learner(learn, arch=cfg.arch)   # one copy of the network for both forms
-        pred.export_weights(out/'model.pth')
-        try: pred.export_onnx(out/'model.onnx')
-        except Exception as e:   # a network the ONNX exporter cannot translate keeps its other forms
-            warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {str(e).strip()[:200]})")
+        pred = XRayPredictor.from_learner(learn, arch=cfg.arch)   # one copy of the network for every form and the stress test
+        res['seconds'] = round(time.perf_counter() - start, 1)   # so far: the stress test adds to it
+        if first_process: _write_run(learn, pred, res, out)
+    if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
+        with phase('stress'):
+            stressed = stress_probabilities(_stress_predictor(pred, out), items.path, clean=p)   # as they are: predicted already
+            if cfg.threshold_rule == 'stressed':
+                threshold = operating_threshold(y, p, stressed, cfg.min_sensitivity)
+                res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=_scores(y, p, threshold))
+            res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
+        with phase('export'):   # the threshold chosen with the stressed copies goes into every form; the weights are the same
+            learn.threshold = pred.threshold = threshold
+            export_learner(learn, 'model.pkl')
+            pred.export_weights(out/'model.pth')   # model.json names model.onnx still: the network is unchanged
+    res['seconds'] = round(time.perf_counter() - start, 1)
+    if first_process:
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
@@ -234,6 +274,8 @@ def _summary_text(res:dict) -> str:
     text = df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')
     if s := res.get('stress', {}).get('summary'):
         text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
+    if ph := res.get('phases'):
+        text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
     return text
 
 # %% ../nbs/07_train.ipynb #7f5c7c36

@@ -1,0 +1,52 @@
+#!/usr/bin/env python
+"""Benchmark `lung_box`: milliseconds per X-ray, against the version of a given commit, and how far their boxes differ.
+
+    python benchmarks/lung_box_speed.py --data PATH/chest_xray [--old COMMIT] [--record FILE]
+
+Decodes every X-ray of PATH/train once (as `XRayImage` does: RGB), then times `lung_box` of this checkout and the one in
+`pneumo_nb/augment.py` at COMMIT (default 7d2c6e7, before the search used the outline of the body) on the same images,
+one process, and compares every pair of boxes by their intersection over union.
+"""
+import argparse, json, subprocess, sys, time, types
+from pathlib import Path
+import numpy as np
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()
+from pneumo_nb.augment import lung_box
+from pneumo_nb.data import image_files, load_xray
+from provenance import provenance, write_json
+
+def iou(a, b):
+    if a is None or b is None: return float(a == b)
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    i = max(0, w) * max(0, h)
+    return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
+
+def old_lung_box(commit:str):
+    src = subprocess.run(['git', 'show', f'{commit}:pneumo_nb/augment.py'], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent).stdout.replace('from .data import', 'from pneumo_nb.data import')
+    mod = types.ModuleType('old_augment'); exec(compile(src, f'{commit}:pneumo_nb/augment.py', 'exec'), mod.__dict__)
+    return mod.lung_box
+
+def per_xray_ms(fn, ims) -> float:
+    fn(ims[0]); t = time.perf_counter()
+    for im in ims: fn(im)
+    return 1000 * (time.perf_counter() - t) / len(ims)
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--data', type=Path, required=True, help='the dataset root holding train/')
+    p.add_argument('--old', default='7d2c6e7', help='the commit whose lung_box is compared')
+    p.add_argument('--record', type=Path, default=None, help='also write the result to this JSON file')
+    a = p.parse_args()
+    files = list(image_files(a.data/'train'))
+    ims = [load_xray(f).convert('RGB') for f in files]
+    old = old_lung_box(a.old)
+    new_ms, old_ms = per_xray_ms(lung_box, ims), per_xray_ms(old, ims)
+    ious = np.array([iou(old(im), lung_box(im)) for im in ims])
+    res = dict(xrays=len(ims), sizes=sorted({im.size for im in ims})[:3], old_commit=a.old, old_ms_per_xray=round(old_ms, 3),
+               new_ms_per_xray=round(new_ms, 3), speedup=round(old_ms / new_ms, 2), iou_median=float(np.median(ious)),
+               iou_worst=float(ious.min()), identical_boxes=int((ious == 1).sum()), **provenance(),
+               command='python benchmarks/lung_box_speed.py ' + ' '.join(sys.argv[1:]))
+    if a.record: write_json(a.record, res)
+    print(json.dumps(res, indent=2))

@@ -1,0 +1,39 @@
+#!/usr/bin/env python
+"""Benchmark the stress test of framing: seconds for the validation X-rays of a run, per number of loader processes.
+
+    python benchmarks/stress_speed.py --run nbs/runs/xray_cnn --data PATH/chest_xray [--workers 0 1 2] [--record FILE]
+
+Reads the run's `split.csv`, takes its validation X-rays, and times `stress_probabilities` (13 changes of each X-ray,
+each searched for its lungs box again and predicted; the X-rays as they are given, as `train_xray` gives them) with the
+run's `model.onnx` (onnxruntime, what `train_xray` uses on a CPU) and, for comparison, its `model.pth` (PyTorch), for
+each number of loader processes. With `--record FILE` the result is written to FILE with the machine and the date.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()
+from pneumo_nb.inference import load_model
+from pneumo_nb.evaluate import stress_probabilities
+from provenance import provenance, write_json
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--run', type=Path, required=True, help='a pneumo-train output folder (model.onnx, model.pth, split.csv)')
+    p.add_argument('--data', type=Path, required=True, help='the dataset root the run trained on')
+    p.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2], help='loader process counts to measure')
+    p.add_argument('--record', type=Path, default=None, help='also write the result to this JSON file')
+    a = p.parse_args()
+    split = pd.read_csv(a.run/'split.csv')
+    files = [a.data/p for p in split.query("split == 'valid'").path]
+    clean = np.full(len(files), 0.5)   # given, as train_xray gives the validation predictions: not part of the time
+    runs = []
+    for form in ('model.onnx', 'model.pth'):
+        pred = load_model(a.run/form)
+        for w in (a.workers if form == 'model.onnx' else a.workers[-1:]):
+            t = time.perf_counter(); stress_probabilities(pred, files, clean=clean, num_workers=w)
+            runs.append(dict(model=form, workers=w, seconds=round(time.perf_counter() - t, 1)))
+            print(json.dumps(runs[-1]), flush=True)
+    res = dict(xrays=len(files), changes=13, runs=runs, **provenance(), command='python benchmarks/stress_speed.py ' + ' '.join(sys.argv[1:]))
+    if a.record: write_json(a.record, res)
+    print(json.dumps(res, indent=2))
