@@ -13,7 +13,8 @@ import numpy as np, pandas as pd, torch
 from PIL import Image
 from fastai.vision.all import *
 from copy import deepcopy   # after fastai's names, which include copy.copy as `copy`
-from .data import load_xray, image_files, write_atomic, DicomError
+from .data import load_xray, image_files, write_atomic, DicomError, is_dicom
+from .cache import shorter_side_size
 from .metrics import pneumonia_probability
 from .models import xray_model, _load_problem
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
@@ -119,13 +120,24 @@ class XRayPredictor:
 
 # %% ../nbs/08_inference.ipynb #cae7aa32
 @patch
-def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
-           ) -> Tensor:
-    "The (3, height, width) uint8 tensor of `src`, cropped, resized and equalised as the validation images were in training (`normalize` finishes it)"
+def read(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+        ) -> Image.Image:
+    "`src` as an 8-bit 'L' or 'RGB' image; a JPEG file over 8 times the network's input size is decoded at 1/2, 1/4 or 1/8 of its size (JPEG `draft`, as the resize cache does), never below 4 times"
     if isinstance(src, (str, Path)):
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
-    im = load_xray(src)
+        if not is_dicom(src):
+            im = Image.open(src)
+            if im.format == 'JPEG' and im.mode in ('L', 'RGB'): im.draft(im.mode, shorter_side_size(im.size, 4 * max(self.size)))
+            im.load()
+            src = im
+    return load_xray(src)
+
+@patch
+def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+           ) -> Tensor:
+    "The (3, height, width) uint8 tensor of `src` (`read`), cropped, resized and equalised as the validation images were in training (`normalize` finishes it)"
+    im = self.read(src)
     im = PILImage(im if im.mode == 'L' else im.convert('RGB'))   # a gray X-ray is prepared on one channel, then repeated
     return image2tensor(self._equalize(self._resize(self._crop(im), split_idx=1))).expand(3, -1, -1)
 
@@ -424,15 +436,16 @@ def _load_onnx(fname:Path, device) -> XRayPredictor:
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
 class _XRayFiles(torch.utils.data.Dataset):
-    "The `prepare`d X-rays of `files`; a file that fails gives zeros and its error message"
+    "The `prepare`d X-rays of `files`; a file that cannot be read gives zeros and its error message (a failure after reading is raised)"
     def __init__(self, pred, files): self.pred, self.files = pred, list(files)
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        try: return self.pred.prepare(self.files[i]), ''
+        try: im = self.pred.read(self.files[i])
         except Exception as e:   # the table's `path` column names the file, so the message need not
             msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
                    if isinstance(e, IsADirectoryError) else _image_error(e))
             return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg
+        return self.pred.prepare(im), ''   # read: whatever fails now is a bug to see, not an unreadable file
 
 def _image_error(e:Exception) -> str:
     if isinstance(e, Image.UnidentifiedImageError): return 'not an image file that PIL can read'
