@@ -271,7 +271,7 @@ def summary_table(res:dict) -> pd.DataFrame:
 
 def _summary_text(res:dict) -> str:
     df = summary_table(res)
-    text = df.to_string() + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')
+    text = df.to_string(float_format=lambda v: f'{v:.4f}') + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')   # 4 decimals in every column
     if s := res.get('stress', {}).get('summary'):
         text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
     if ph := res.get('phases'):
