@@ -394,7 +394,7 @@ def evaluate_parser() -> CommandParser:
 def _evaluate(a) -> int:
     from pneumo_nb.data import check_class_folders
     from pneumo_nb.inference import load_model
-    from pneumo_nb.evaluate import evaluate_folder, report_table
+    from pneumo_nb.evaluate import evaluate_folder, report_table, series_words
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
     check_class_folders(a.folder)
     pred = load_model(a.model, trust_pickle=a.trust_pickle)
@@ -403,6 +403,7 @@ def _evaluate(a) -> int:
     print(f"{a.folder}: {rep['n_images']} images of {rep['n_patients']} patients, threshold {rep['threshold']:.3f}"
           f"{', with TTA' if a.tta else ''}; 95% intervals from {rep['ci_method']}")
     print(report_table(rep).to_string())
+    print(f"By series, at {rep['threshold']:.3f}: {series_words(rep['by_series'])}")
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png and roc.png"
     if a.stress:
         from pneumo_nb.evaluate import stress_test, stress_summary, stress_words

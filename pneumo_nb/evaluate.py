@@ -25,11 +25,12 @@ from .inference import XRayPredictor
 from .augment import torso_mask
 
 # %% auto #0
-__all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
-           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'evaluate_folder', 'compare_reports',
-           'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker',
-           'mask_marker', 'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words',
-           'stress_json', 'read_stress', 'plot_stress', 'stress_test']
+__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
+           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'xray_series', 'series_report',
+           'series_words', 'evaluate_folder', 'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in',
+           'crop_middle', 'zoom_out', 'shift', 'find_marker', 'mask_marker', 'StressedXRays', 'stress_probabilities',
+           'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
+           'stress_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -192,6 +193,49 @@ def plot_threshold_effect(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0
     ax.set(xlabel='threshold on P(pneumonia)', ylabel='share', ylim=(-0.02, 1.02)); ax.legend(fontsize=8)
     return ax
 
+# %% ../nbs/09_evaluate.ipynb #06460c24
+def xray_series(fn, # an X-ray's file name or path
+               ) -> str:
+    "The series of an X-ray, read from its file name: 'IM' or 'NORMAL2' (the two series of normal X-rays), 'bacteria' or 'virus' (pneumonia by cause), else 'other'"
+    name = Path(fn).name
+    if name.startswith('NORMAL2-'): return 'NORMAL2'
+    if name.startswith('IM-'): return 'IM'
+    for cause in ('bacteria', 'virus'):
+        if f'_{cause}_' in name.lower() or name.upper().startswith(f'{cause.upper()}-'): return cause
+    return 'other'
+
+SERIES = ('IM', 'NORMAL2', 'bacteria', 'virus', 'other')  # in the order `series_report` gives them
+
+def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                  y_prob, # the model's probability of PNEUMONIA for each X-ray
+                  paths, # the X-rays' file names, which tell their series (`xray_series`)
+                  threshold:float=0.5, # the operating threshold
+                  groups=None, # the patient of each X-ray, for the bootstrap (None: each X-ray its own)
+                  n_boot:int=1000, # bootstrap resamples
+                  seed:int=0, # seeds the bootstrap
+                 ) -> dict:
+    "For each series present: its X-rays, the measure that applies (specificity of normals, sensitivity of pneumonia, accuracy of a mixed series), its value and 95% interval"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    series = np.array([xray_series(f) for f in paths])
+    if len(series) != len(yt): raise ValueError(f"paths has {len(series)} names for {len(yt)} X-rays: give one per X-ray")
+    g = np.asarray(groups) if groups is not None else np.arange(len(yt))
+    right = (p >= threshold).astype(int) == yt
+    out = {}
+    for s in (s for s in SERIES if (series == s).any()):
+        m = series == s
+        classes = set(yt[m].tolist())
+        measure = 'specificity' if classes == {0} else 'sensitivity' if classes == {1} else 'accuracy'
+        r, sub_g = right[m], g[m]
+        boot = [r[idx].mean() for idx in _resamples(sub_g, int(m.sum()), n_boot, seed)]
+        out[s] = {'n_images': int(m.sum()), 'measure': measure, 'value': float(r.mean()),
+                  'ci95': [float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))]}
+    return out
+
+def series_words(by_series:dict, # from `series_report`
+                ) -> str:
+    "The figures of `by_series` on one line, as the commands print them"
+    return '; '.join(f"{s} {v['measure']} {v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}] ({v['n_images']})" for s, v in by_series.items())
+
 # %% ../nbs/09_evaluate.ipynb #7b70571c
 def evaluate_folder(pred:XRayPredictor, # the model
                     folder:Path, # a folder holding NORMAL/ and PNEUMONIA/, like the official test/
@@ -209,7 +253,8 @@ def evaluate_folder(pred:XRayPredictor, # the model
     if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     df = folder_predictions(pred, folder, tta=tta, bs=bs, num_workers=num_workers, skip_bad=skip_bad, progress=progress)
     rep = evaluation_report(df.y, df.probability, threshold, groups=df.patient, n_boot=n_boot)
-    rep.update(folder=str(folder), tta=tta, model=repr(pred))
+    rep.update(folder=str(folder), tta=tta, model=repr(pred),
+               by_series=series_report(df.y, df.probability, df.path, threshold, df.patient, n_boot))
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         write_atomic(out/'report.json', lambda tmp: tmp.write_text(json.dumps(rep, indent=2)))

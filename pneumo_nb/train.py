@@ -21,7 +21,7 @@ from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneum
                                undefined_measures, _scores)
 from .models import xray_learner
 from .inference import export_learner, XRayPredictor, load_model
-from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
+from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, series_report, series_words
 
 # %% auto #0
 __all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
@@ -254,6 +254,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
             learn.threshold = pred.threshold = threshold
             export_learner(learn, 'model.pkl')
             pred.export_weights(out/'model.pth')   # model.json names model.onnx still: the network is unchanged
+    if two_classes: res['by_series'] = series_report(y, p, items.path, res['threshold'], items.patient.values)
     res['seconds'] = round(time.perf_counter() - start, 1)
     if first_process:
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
@@ -274,6 +275,7 @@ def _summary_text(res:dict) -> str:
     text = df.to_string(float_format=lambda v: f'{v:.4f}') + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')   # 4 decimals in every column
     if s := res.get('stress', {}).get('summary'):
         text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
+    if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
     return text
