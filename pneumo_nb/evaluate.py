@@ -200,9 +200,8 @@ def xray_series(fn, # an X-ray's file name or path
     name = Path(fn).name
     if name.startswith('NORMAL2-'): return 'NORMAL2'
     if name.startswith('IM-'): return 'IM'
-    for cause in ('bacteria', 'virus'):
-        if f'_{cause}_' in name.lower() or name.upper().startswith(f'{cause.upper()}-'): return cause
-    return 'other'
+    try: return pneumonia_cause(fn).lower()   # the cause as `xray_table` reads it
+    except PatientIdError: return 'other'
 
 SERIES = ('IM', 'NORMAL2', 'bacteria', 'virus', 'other')  # in the order `series_report` gives them
 

@@ -211,7 +211,12 @@ def export_learner(learn:Learner, # the trained learner
     if threshold is not None: learn.threshold = float(threshold)
     fname = learn.path/fname
     if rank_distrib(): return None
-    return write_atomic(fname, lambda tmp: learn.export(tmp.resolve()))
+    crops = [t for dl in learn.dls.loaders for t in dl.after_item.fs if isinstance(t, CropToLungs)]
+    boxes = [t.boxes for t in crops]
+    for t in crops: t.boxes = {}   # the boxes of the training files (and their paths) stay out of a file that is shared
+    try: return write_atomic(fname, lambda tmp: learn.export(tmp.resolve()))
+    finally:
+        for t, b in zip(crops, boxes): t.boxes = b
 
 @patch
 def _write_settings(self:XRayPredictor, js:Path, **files):
