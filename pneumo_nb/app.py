@@ -18,8 +18,8 @@ from .inference import XRayPredictor, load_model, _image_error
 from .interpret import xray_grad_cam
 
 # %% auto #0
-__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'toy_model', 'sample_examples', 'XRayInputError',
-           'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'xray_app']
+__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'toy_model', 'model_card_of', 'sample_examples',
+           'XRayInputError', 'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'xray_app']
 
 # %% ../nbs/11_app.ipynb #634336dd
 def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` in the user's cache folder
@@ -32,6 +32,13 @@ def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` i
         from pneumo_nb.train import train_xray
         train_xray(cfg or TrainConfig(workers=0), out, show=False)
     return out/'model.pth'
+
+def model_card_of(model:Path, # a model file, or the folder `pneumo-train` wrote
+                 ) -> Path|None:
+    "The `model_card.md` that `pneumo-train` wrote beside `model`, or None"
+    model = Path(model)
+    card = (model if model.is_dir() else model.parent)/'model_card.md'
+    return card if card.is_file() else None
 
 def sample_examples(n:int=2, # X-rays of each class
                    ) -> list:
@@ -131,6 +138,7 @@ def xray_app(pred:XRayPredictor, # the model, from `load_model`
              examples:list|None=None, # example image files; default: `sample_examples()`
              title:str='Pneumonia in pediatric chest X-rays', # the page's heading
              note:str='', # a line under the heading, e.g. that the model is a toy
+             card:Path|None=None, # the model's `model_card.md`, shown under the result (see `model_card_of`)
             ):
     "A Gradio app: upload a chest X-ray (PNG, JPEG or DICOM), see the label, the probability of pneumonia and its Grad-CAM heatmap"
     gr = _gradio()
@@ -155,6 +163,9 @@ def xray_app(pred:XRayPredictor, # the model, from `load_model`
                 heatmap = gr.Image(label="Grad-CAM: where the model found the evidence for its answer (red: the strongest)", type='pil',
                                    elem_id='heatmap', interactive=False)
                 details = gr.JSON(label='Details', elem_id='details')
-        gr.Markdown(f"Model: `{pred!r}`. Built with [pneumo_nb](https://github.com/pneumo-nb/pneumo_nb).")
+        gr.Markdown(f"Model: `{pred!r}`. Built with [pneumo_nb](https://github.com/pneumo-nb/pneumo_nb)."
+                    + (" Its model card, below, says what it is for and how far its figures go." if card else ''))
+        if card:
+            with gr.Accordion('Model card', open=False, elem_id='model-card'): gr.Markdown(Path(card).read_text())
         upload.change(run, inputs=upload, outputs=[verdict, heatmap, details], api_name='predict')
     return demo

@@ -262,7 +262,7 @@ def train_parser() -> CommandParser:
     "The argument parser of `pneumo-train`, with the defaults of `TrainConfig`"
     d = {f.name: f.default for f in fields(TrainConfig)}
     p = CommandParser(prog='pneumo-train', description='Train a pneumonia classifier on chest X-rays (Kermany et al. '
-                      '2018, CC BY 4.0) and write model.pkl, model.pth, metrics.json and plots. For learning, not for diagnosis.')
+                      '2018, CC BY 4.0) and write model.pkl, model.pth, model.onnx, metrics.json, model_card.md and plots. For learning, not for diagnosis.')
     p.add_argument('--data', type=str, default=None, help='dataset root holding train/ (default: the bundled sample)')
     p.add_argument('--out', type=Path, default=Path('outputs'), help='output folder (default outputs)')
     p.add_argument('--arch', default=d['arch'], help=f"architecture (default {d['arch']}): xray_cnn, xresnet18/34/50, "
@@ -314,7 +314,7 @@ def _train(a) -> int:
     if cfg.data is not None and not Path(cfg.data).exists(): raise FileNotFoundError(f"--data: folder '{cfg.data}' does not exist")
     learn, res = train_xray(cfg, a.out)
     if rank_distrib() == 0:
-        print(f"\nWrote {a.out/'model.pkl'}, model.pth, model.onnx, metrics.json and plots "
+        print(f"\nWrote {a.out/'model.pkl'}, model.pth, model.onnx, metrics.json, model_card.md and plots "
               f"({res['seconds']:.0f} s on {res['device']})" + ('; interrupted: the best checkpoint was kept' if res['interrupted'] else ''))
     return 130 if res['interrupted'] else 0
 
@@ -389,13 +389,18 @@ def evaluate_parser() -> CommandParser:
     p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be read instead of stopping')
     p.add_argument('--stress', action='store_true', help='also the stress test of framing: the X-rays zoomed, stretched, '
                    'moved and with their marker masked (stress.json, stress.png)')
+    p.add_argument('--card', type=Path, default=None, help="append the figures to this model card (the model_card.md pneumo-train wrote)")
+    p.add_argument('--record', type=Path, default=None, metavar='LOG', help='append the scoring to this test-score log (JSON lines: '
+                   'commit, recipe, validation and test figures), e.g. benchmarks/results/test_scores.jsonl')
     return p
 
 def _evaluate(a) -> int:
     from pneumo_nb.data import check_class_folders
     from pneumo_nb.inference import load_model
-    from pneumo_nb.evaluate import evaluate_folder, report_table, series_words
+    from pneumo_nb.evaluate import (evaluate_folder, report_table, series_words, calibration_text, add_to_card,
+                                    test_score_entry, append_test_score)
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
+    if a.card and not a.card.is_file(): raise FileNotFoundError(f"--card: '{a.card}' does not exist (give the model_card.md pneumo-train wrote)")
     check_class_folders(a.folder)
     pred = load_model(a.model, trust_pickle=a.trust_pickle)
     rep, df = evaluate_folder(pred, a.folder, a.out, tta=a.tta, n_boot=a.n_boot, bs=a.bs, num_workers=a.workers,
@@ -404,7 +409,8 @@ def _evaluate(a) -> int:
           f"{', with TTA' if a.tta else ''}; 95% intervals from {rep['ci_method']}")
     print(report_table(rep).to_string())
     print(f"By series, at {rep['threshold']:.3f}: {series_words(rep['by_series'])}")
-    written = f"{a.out/'report.json'}, predictions.csv, confusion.png and roc.png"
+    print(f"Calibration{'' if rep['calibrated'] else ' (the model carries none)'}: {calibration_text(rep['calibration'])}")
+    written = f"{a.out/'report.json'}, predictions.csv, confusion.png, roc.png and reliability.png"
     if a.stress:
         from pneumo_nb.evaluate import stress_test, stress_summary, stress_words
         stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta,
@@ -414,6 +420,10 @@ def _evaluate(a) -> int:
         print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))
         print(stress_words(stress_summary(stress)).capitalize())
         written += ', stress.json and stress.png'
+    if a.card: written += f'; added to {add_to_card(a.card, rep)}'
+    if a.record:
+        looks = append_test_score(a.record, test_score_entry(rep, a.model))
+        written += f'; appended to {a.record} (look {looks} at this folder for this recipe)'
     print(f"\nWrote {written}")
     return 0
 
@@ -438,7 +448,7 @@ def app_parser() -> CommandParser:
 
 def _app(a) -> int:
     import contextlib, io, time
-    from pneumo_nb.app import xray_app, toy_model, _gradio
+    from pneumo_nb.app import xray_app, toy_model, model_card_of, _gradio
     from pneumo_nb.inference import load_model
     try: _gradio()   # says how to install Gradio before anything is trained
     except ImportError as e:
@@ -451,7 +461,7 @@ def _app(a) -> int:
         a.model, note = toy_model(), ('**A toy model**, trained on the 80 X-rays of the bundled sample: its answers mean little. '
                                       'Train one with `pneumo-train` and start `pneumo-app model.pth`.')
     pred = load_model(a.model, trust_pickle=a.trust_pickle)
-    demo = xray_app(pred, note=note)
+    demo = xray_app(pred, note=note, card=model_card_of(a.model))
     print(f'pneumo-app: {pred!r} on http://127.0.0.1:{a.port} (Ctrl+C stops it)', flush=True)
     demo.launch(server_name='127.0.0.1', server_port=a.port, quiet=True, inbrowser=False, prevent_thread_lock=True)
     try:   # serve until Ctrl+C, which `run_command` reports as "interrupted" (exit status 130)

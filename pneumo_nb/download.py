@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/download.html.md"""
 
 # %% ../nbs/01_download.ipynb #5bfa8147
 from __future__ import annotations
-import base64, http.client, json, math, os, re, shutil, stat, sys, tarfile, urllib.error, urllib.request, zipfile
+import base64, http.client, json, math, os, re, shutil, stat, sys, tarfile, urllib.error, urllib.request, warnings, zipfile
 from pathlib import Path
 from fastcore.basics import noop
 from fastcore.foundation import L
@@ -19,7 +19,7 @@ from .data import CLASSES, SPLITS, LayoutError, check_layout, sample_path
 __all__ = ['KAGGLE_DATASET', 'MENDELEY_URL', 'CHEST_XRAY_SOURCES', 'LITTER_FOLDERS', 'LITTER_FILES', 'kaggle_dataset_url',
            'kaggle_config_files', 'kaggle_credentials', 'DownloadError', 'download_file', 'UnsafeArchiveError',
            'check_archive', 'extract_archive', 'remove_litter', 'find_dataset_roots', 'tidy_dataset',
-           'download_chest_xray', 'chest_xray_root', 'gpu_report']
+           'download_chest_xray', 'chest_xray_root', 'download_failure', 'gpu_report']
 
 # %% ../nbs/01_download.ipynb #c96753e6
 KAGGLE_DATASET = 'paultimothymooney/chest-xray-pneumonia'  # owner/name of the dataset on Kaggle
@@ -296,9 +296,28 @@ def chest_xray_root(fallback_to_sample:bool=False, # if the download fails, retu
     try: return download_chest_xray(**kwargs)
     except (OSError, ValueError) as e:   # no network, no credentials, a broken download, no disk space
         if not fallback_to_sample: raise
-        print(f"The dataset could not be downloaded ({e}).\nUsing the bundled sample instead: 80 X-rays, enough to run "
-              "the code, far too few to judge a model.")
+        why = download_failure(e)
+        rule = '=' * 100
+        print(f"{rule}\nTHE FULL DATASET COULD NOT BE DOWNLOADED: THIS NOTEBOOK NOW RUNS ON THE 80 X-RAYS OF THE BUNDLED SAMPLE.\n"
+              f"Why: {why}\nEvery figure below comes from those 80 X-rays: it runs the code, but judges nothing, and will not "
+              f"match the stored outputs or the text.\nTo fix it, {_FIXES[why.split(':')[0]]}, then run the notebook again from the top.\n{rule}")
+        warnings.warn(f"Running on the bundled sample (80 X-rays), not the dataset: {why}", stacklevel=2)
         return sample_path()
+
+_FIXES = {'no Kaggle credentials': "add KAGGLE_USERNAME and KAGGLE_KEY (in Colab: the key icon, Secrets) or pass source='mendeley'",
+          'no network': 'connect to the internet (in Colab: Runtime > Disconnect and delete runtime, then reconnect)',
+          'the download failed': 'check the message above, or download the dataset yourself and set PNEUMO_DATA to its folder'}
+
+def download_failure(e:Exception, # what `download_chest_xray` raised
+                    ) -> str:
+    "Why a download failed, in words a learner can act on: no Kaggle credentials, no network, or the download failed"
+    text = str(e)
+    if re.search(r'credential|kaggle\.json|KAGGLE_(USERNAME|KEY)|HTTP 40[13]', text, re.I): why = 'no Kaggle credentials'
+    elif isinstance(e, (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)) and not isinstance(e, urllib.error.HTTPError) \
+         or re.search(r'Name or service not known|Temporary failure in name resolution|Network is unreachable|timed out', text):
+        why = 'no network'
+    else: why = 'the download failed'
+    return f"{why}: {type(e).__name__}: {text}"
 
 def gpu_report() -> str:
     "Whether training will run on a GPU, and what to do if not: the first line of each tutorial"

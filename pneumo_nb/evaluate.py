@@ -6,11 +6,13 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/evaluate.html.md"""
 
 # %% ../nbs/09_evaluate.ipynb #5da18c37
 from __future__ import annotations
-import json, warnings
+import json, os, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from sklearn.metrics import classification_report, RocCurveDisplay
+from sklearn.calibration import CalibrationDisplay
+import datetime, platform, subprocess
 from scipy.stats import rankdata, norm
 from fastcore.basics import ifnone
 from functools import partial
@@ -20,17 +22,19 @@ from fastcore.basics import chunked, noop, defaults
 import torch
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
                             pneumonia_cause, write_atomic, load_xray)
-from .metrics import MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability
+from .metrics import (MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability,
+                               calibration_scores, calibration_words)
 from .inference import XRayPredictor
 from .augment import torso_mask
 
 # %% auto #0
 __all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
-           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'xray_series', 'series_report',
-           'series_words', 'evaluate_folder', 'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in',
-           'crop_middle', 'zoom_out', 'shift', 'find_marker', 'mask_marker', 'StressedXRays', 'stress_probabilities',
-           'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
-           'stress_test']
+           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'calibration_report',
+           'calibration_text', 'plot_reliability', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
+           'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift',
+           'find_marker', 'mask_marker', 'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary',
+           'stress_words', 'stress_json', 'read_stress', 'plot_stress', 'stress_test', 'model_card', 'card_section',
+           'write_model_card', 'add_to_card', 'test_score_entry', 'append_test_score']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -137,7 +141,8 @@ def evaluation_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = N
                                  'counts': counts.tolist(), 'shares': shares.round(4).tolist()},
                classification_report=classification_report(yt, (p >= threshold).astype(int), labels=[0, 1],
                                                             target_names=list(CLASSES), output_dict=True, zero_division=0),
-               ci_method=f"percentile bootstrap, {n_boot} resamples of {'patients' if groups is not None else 'images'}")
+               ci_method=f"percentile bootstrap, {n_boot} resamples of {'patients' if groups is not None else 'images'}",
+               calibration=calibration_report(yt, p, groups, n_boot, seed))
     return rep
 
 def report_table(report:dict, # from `evaluation_report`
@@ -191,6 +196,43 @@ def plot_threshold_effect(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0
     ax.plot(ts, sens, label='sensitivity'); ax.plot(ts, spec, label='specificity')
     if threshold is not None: ax.axvline(threshold, color='C3', ls='--', label=f'stored threshold {threshold:.2f}')
     ax.set(xlabel='threshold on P(pneumonia)', ylabel='share', ylim=(-0.02, 1.02)); ax.legend(fontsize=8)
+    return ax
+
+# %% ../nbs/09_evaluate.ipynb #0d7d531e
+def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                       y_prob, # the model's probability of PNEUMONIA for each X-ray
+                       groups=None, # the patient of each X-ray, for the cluster bootstrap
+                       n_boot:int=1000, # bootstrap resamples
+                       seed:int=0, # seeds the bootstrap
+                       n_bins:int=10, # equal-width bins of the expected calibration error
+                      ) -> dict:
+    "The Brier score and the expected calibration error of `y_prob`, each with its 95% percentile-bootstrap interval"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    whole = calibration_scores(yt, p, n_bins)
+    boot = [calibration_scores(yt[i], p[i], n_bins) for i in _resamples(groups, len(yt), n_boot, seed)]
+    return {m: {'value': whole[m], 'ci95': np.percentile([b[m] for b in boot], [2.5, 97.5]).tolist()} for m in whole} | {'n_bins': n_bins}
+
+def calibration_text(report:dict, # from `calibration_report` (the `calibration` of an `evaluation_report`)
+                    ) -> str:
+    "The Brier score and the ECE of `report` with their intervals, on one line"
+    return '; '.join(f"{name} {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}]"
+                     for m, name in (('brier', 'Brier score'), ('ece', f"expected calibration error ({report['n_bins']} bins)")))
+
+def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                     y_prob, # the model's probability of PNEUMONIA for each X-ray
+                     ax=None, # matplotlib axes to draw on
+                     name:str='model', # the legend's name for the curve
+                     n_bins:int=10, # equal-width bins
+                     **kwargs, # passed to the curve's `plot`
+                    ):
+    "The reliability diagram (scikit-learn's `CalibrationDisplay`): the share of pneumonia against the mean probability in each bin"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    if ax is None: _, ax = plt.subplots(figsize=(4.5, 4.3))
+    ece = calibration_scores(yt, p, n_bins)['ece']
+    CalibrationDisplay.from_predictions(yt, p, n_bins=n_bins, ax=ax, name=f'{name} (ECE {ece:.3f})', **kwargs)
+    ax.set(xlabel='mean probability of pneumonia in the bin', ylabel='share with pneumonia', xlim=(0, 1), ylim=(0, 1))
     return ax
 
 # %% ../nbs/09_evaluate.ipynb #06460c24
@@ -247,12 +289,12 @@ def evaluate_folder(pred:XRayPredictor, # the model
                     skip_bad:bool=False, # leave out images that cannot be read, with a warning
                     progress:bool=True, # show a progress bar
                    ) -> tuple:
-    "Score `pred` on `folder`: (report dict, predictions table)"
+    "Score `pred` on `folder`: (report dict, predictions table); with `out`, also report.json, predictions.csv and three figures"
     threshold = ifnone(threshold, pred.threshold)
     if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     df = folder_predictions(pred, folder, tta=tta, bs=bs, num_workers=num_workers, skip_bad=skip_bad, progress=progress)
     rep = evaluation_report(df.y, df.probability, threshold, groups=df.patient, n_boot=n_boot)
-    rep.update(folder=str(folder), tta=tta, model=repr(pred),
+    rep.update(folder=str(folder), tta=tta, model=repr(pred), calibrated=bool(getattr(pred, 'calibration', None)),
                by_series=series_report(df.y, df.probability, df.path, threshold, df.patient, n_boot))
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -260,7 +302,8 @@ def evaluate_folder(pred:XRayPredictor, # the model
         write_atomic(out/'predictions.csv', lambda tmp: df.assign(label=np.where(df.probability >= threshold, 'PNEUMONIA', 'NORMAL'),
                                                                    threshold=threshold).to_csv(tmp, index=False))
         for name, draw in (('confusion.png', lambda ax: plot_confusion(rep, ax=ax)),
-                           ('roc.png', lambda ax: plot_roc(df.y, df.probability, threshold, ax=ax, name=pred.arch or 'model'))):
+                           ('roc.png', lambda ax: plot_roc(df.y, df.probability, threshold, ax=ax, name=pred.arch or 'model')),
+                           ('reliability.png', lambda ax: plot_reliability(df.y, df.probability, ax=ax, name=pred.arch or 'model'))):
             fig, ax = plt.subplots(figsize=(4.5, 4.3)); draw(ax); fig.tight_layout()
             write_atomic(out/name, lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
     return rep, df
@@ -535,3 +578,152 @@ def stress_test(pred:XRayPredictor, # the model
         fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
         write_atomic(out/'stress.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
     return report
+
+# %% ../nbs/09_evaluate.ipynb #6349bcd0
+_DATASET = ("Kermany, Zhang and Goldbaum (2018), *Labeled Optical Coherence Tomography (OCT) and Chest X-Ray Images for "
+            "Classification*, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, licensed CC BY 4.0; also on Kaggle as "
+            "`paultimothymooney/chest-xray-pneumonia`")
+
+def _ci(v:dict|None, m:str, value:float) -> str:
+    lo_hi = (v or {}).get(m)
+    return f"{value:.3f} [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else f"{value:.3f}"
+
+def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
+              ) -> str:
+    "The model card of a run, in Markdown: what the model is for, its data, recipe, validation figures with intervals, calibration, stress test, series and limitations"
+    c, at, ci = metrics['config'], metrics.get('at_threshold', {}), metrics.get('ci95')
+    arch = c['arch'] + {True: ', pretrained', False: ', from scratch'}.get(c.get('pretrained'), '')
+    lines = [f"# Model card: {c['arch']} for pneumonia in pediatric chest X-rays", '',
+             '**For learning, not for diagnosis.** This model was trained to teach medical image classification. It has not '
+             'been validated clinically, and no decision about a patient may rest on it.', '',
+             '## Model', '',
+             f"- Network: {arch}, trained with pneumo_nb; input {c['size']} x {c['size']} pixels ({c['method']})"
+             + (', each X-ray cropped to the box around its lungs first' if c.get('crop') == 'lungs' else '') + '.',
+             f"- Output: the probability of pneumonia (bacterial or viral) against a normal X-ray"
+             + (', calibrated' if metrics.get('calibration', {}).get('method', 'none') != 'none' else '') + f"; PNEUMONIA at or above the operating threshold {metrics['threshold']:.3f}.",
+             '- Files: `model.pth` with `model.json` (weights only), `model.onnx` (onnxruntime) and `model.pkl` (a fastai learner, '
+             'a pickle: load it only from a source you trust).', '',
+             '## Intended use', '',
+             '- Learning and teaching: how a classifier of chest X-rays is trained, evaluated and explained.',
+             '- Out of scope: diagnosis or triage of any patient; adults; X-rays from other hospitals, machines or '
+             'positions; any use where a wrong answer reaches a patient.', '',
+             '## Data and participants', '',
+             f"- Source: {_DATASET}.",
+             "- Participants: children aged one to five, anterior-posterior chest X-rays from one centre (Guangzhou Women "
+             "and Children's Medical Center), collected in routine care; graded by two expert physicians, the evaluation "
+             "set checked by a third.",
+             '- Outcome: pneumonia (bacterial or viral, read from the folder and the file name) or normal, as graded.',
+             f"- Split: {metrics['split']}; {metrics['n_train']:,} training and {metrics['n_valid']:,} validation X-rays. "
+             "No patient is on both sides. The official test split was not used to choose anything.", '',
+             '## Training', '',
+             f"- Recipe: {c['epochs']} epoch{'s' * (c['epochs'] != 1)} of one-cycle training at batch size {c['bs']}, learning rate {metrics['lr']:.2e}"
+             f" ({'given' if c.get('lr') else 'from lr_find'}); augmentation "
+             + (f"zoom {c['min_zoom']}-{c['max_zoom']}, rotation {c['max_rotate']} degrees, aspect {c['max_aspect']}, lighting {c['max_lighting']}"
+                if c.get('augment') else 'none')
+             + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
+             f"weight decay {c.get('wd')}; seed {c['seed']}.",
+             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}.",
+             f"- Operating threshold: {metrics['threshold_rule']}.", '',
+             '## Performance on the validation patients', '',
+             f"At the operating threshold {metrics['threshold']:.3f}, with 95% intervals from a bootstrap over patients. These "
+             "patients also chose the best epoch, the threshold and the calibration, so the figures flatter the model a little.", '',
+             '| measure | value [95% interval] |', '|---|---|',
+             *[f"| {m.replace('_', ' ')} | {_ci(ci, m, at[m])} |" for m in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc') if m in at],
+             '']
+    if cal := metrics.get('calibration'):
+        cv, m = cal['cross_validation'], cal['method']
+        sick = sum(v['n_images'] for k, v in metrics.get('by_series', {}).items() if v['measure'] == 'sensitivity')
+        curve = ("none: the network's probabilities are kept as they are" if m == 'none' else
+                 f"{m} on the logit of the network's probability (a = {cal['a']:.3f}, b = {cal['b']:.3f})")
+        lines += ['## Calibration', '',
+                  f"- Curve: {curve}, by the {cal['chosen_by']} on the {cal['n_images']:,} validation X-rays.",
+                  f"- Cross-validated on those patients: Brier score {cv['none']['brier']:.3f} before, {cv[m]['brier']:.3f} after; "
+                  f"expected calibration error (10 bins) {cv['none']['ece']:.3f} before, {cv[m]['ece']:.3f} after.",
+                  f"- The probabilities hold for the validation mix ({sick / metrics['n_valid']:.0%} of the X-rays with pneumonia); where "
+                  'pneumonia is rarer the same X-ray is less likely to be pneumonia (see `prior_shift`).', '']
+    if s := metrics.get('stress', {}).get('summary'):
+        lines += ['## Robustness: the stress test of framing', '',
+                  f"Each validation X-ray zoomed, stretched, moved and with its marker masked, at the operating threshold: "
+                  f"{stress_words(s)}; {'every change stays' if s.get('all pass') else 'not every change stays'} within 2 points.", '']
+    if by := metrics.get('by_series'):
+        lines += ['## Results by series', '', '| series | X-rays | measure | value [95% interval] |', '|---|---|---|---|',
+                  *[f"| {k} | {v['n_images']} | {v['measure']} | {v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}] |" for k, v in by.items()], '']
+    by = metrics.get('by_series', {})
+    two = (f": on the validation patients its specificity is {by['IM']['value']:.3f} on the first and {by['NORMAL2']['value']:.3f} "
+           'on the second' if {'IM', 'NORMAL2'} <= set(by) else '')
+    lines += ['## Limitations', '',
+              '- One centre, one age group, one grading: no external validation. Figures elsewhere will differ, and may be far lower.',
+              f"- The normal X-rays come in two series (file names `IM-...` and `NORMAL2-IM-...`), which a model may not read alike{two}.",
+              '- The validation figures chose the epoch, the threshold and the calibration; only a look at held-out data '
+              '(the sections below, when present) measures the model.',
+              '- The labels are one reading of each X-ray, not a confirmed diagnosis.', '']
+    return '\n'.join(lines)
+
+def card_section(report:dict, # from `evaluate_folder` (or `pneumo-evaluate`'s report.json)
+                 title:str|None=None, # the section's heading; default: the folder
+                ) -> str:
+    "A model card section for an evaluation on a labelled folder: the figures with intervals, calibration and series"
+    title = title or f"Evaluation on {Path(report.get('folder', 'a labelled folder')).name}"
+    lines = [f"## {title}", '',
+             f"{report['n_images']} X-rays of {report['n_patients']} patients, {report['n_pneumonia']} with pneumonia, at threshold "
+             f"{report['threshold']:.3f}{' with test-time augmentation' if report.get('tta') else ''}; 95% intervals from {report['ci_method']}.", '',
+             '| measure | value [95% interval] |', '|---|---|',
+             *[f"| {m.replace('_', ' ')} | {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}] |" for m in MEASURES], '']
+    if cal := report.get('calibration'): lines += [f"Calibration: {calibration_text(cal)}.", '']
+    if by := report.get('by_series'): lines += [f"By series: {series_words(by)}.", '']
+    return '\n'.join(lines)
+
+def write_model_card(folder:Path, # a run folder holding `metrics.json`
+                    ) -> Path:
+    "Write `folder/model_card.md` from its `metrics.json`"
+    folder = Path(folder)
+    if not (folder/'metrics.json').exists(): raise FileNotFoundError(f"'{folder/'metrics.json'}' does not exist: a model card is written from a run's metrics")
+    card = model_card(json.loads((folder/'metrics.json').read_text()))
+    return write_atomic(folder/'model_card.md', lambda tmp: tmp.write_text(card))
+
+def add_to_card(card:Path, # a `model_card.md`
+                report:dict, # from `evaluate_folder`
+                title:str|None=None, # the section's heading
+               ) -> Path:
+    "Append `card_section(report)` to the model card `card`; the card is replaced only once the new one is written"
+    card = Path(card)
+    if not card.exists(): raise FileNotFoundError(f"'{card}' does not exist: give the model_card.md that pneumo-train wrote")
+    text = card.read_text().rstrip('\n') + '\n\n' + card_section(report, title)
+    return write_atomic(card, lambda tmp: tmp.write_text(text))
+
+# %% ../nbs/09_evaluate.ipynb #efbb52f3
+def _git(*args) -> str|None:
+    try: return subprocess.run(['git', *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError): return None
+
+def test_score_entry(report:dict, # from `evaluate_folder`, on the official test split
+                     model:Path, # the model file or run folder that was scored
+                    ) -> dict:
+    "One line of the test-score log: date, commit, machine, the recipe and its validation figures (from the run's `metrics.json`) and the report's figures with intervals"
+    model = Path(model)
+    run = model if model.is_dir() else model.parent
+    metrics = json.loads((run/'metrics.json').read_text()) if (run/'metrics.json').exists() else {}
+    status = _git('status', '--porcelain', '--untracked-files=no')
+    valid = {k: metrics[k] for k in ('threshold', 'threshold_rule', 'at_threshold', 'ci95', 'by_series') if k in metrics}
+    if 'calibration' in metrics: valid['calibration'] = {k: metrics['calibration'][k] for k in ('method', 'a', 'b', 'cross_validation')}
+    return dict(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), commit=_git('rev-parse', 'HEAD'),
+                uncommitted_changes=bool(status) if status is not None else None,
+                machine=f"{platform.machine()}, {os.cpu_count()} CPU cores" + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ', no GPU'),
+                model=str(model), recipe=metrics.get('config'), validation=valid,
+                test={'folder': report.get('folder'), 'n_images': report['n_images'], 'n_patients': report['n_patients'],
+                      'threshold': report['threshold'], 'tta': report.get('tta', False),
+                      **{m: report[m] for m in MEASURES}, 'calibration': report.get('calibration'), 'by_series': report.get('by_series')})
+
+def append_test_score(log:Path, # the test-score log, e.g. benchmarks/results/test_scores.jsonl
+                      entry:dict, # from `test_score_entry`
+                     ) -> int:
+    "Append `entry` to `log` as one JSON line (the old lines are kept whatever happens); return how many times its recipe has now been scored"
+    log = Path(log)
+    old = log.read_text() if log.exists() else ''
+    try: seen = [json.loads(l) for l in old.splitlines() if l.strip()]
+    except json.JSONDecodeError as e: raise ValueError(f"'{log}' is not a log of JSON lines ({e}); it was left as it is") from None
+    looks = 1 + sum(e.get('recipe') == entry.get('recipe') and entry.get('recipe') is not None for e in seen)
+    entry = {**entry, 'look': looks}
+    if looks > 1: warnings.warn(f"This recipe was scored on the test split {looks - 1} time(s) before (see '{log}'): the log records this look too")
+    write_atomic(log, lambda tmp: tmp.write_text(old + ('' if not old or old.endswith('\n') else '\n') + json.dumps(entry) + '\n'))
+    return looks

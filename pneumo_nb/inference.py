@@ -15,7 +15,7 @@ from fastai.vision.all import *
 from copy import deepcopy   # after fastai's names, which include copy.copy as `copy`
 from .data import load_xray, image_files, write_atomic, DicomError, is_dicom
 from .cache import shorter_side_size
-from .metrics import pneumonia_probability
+from .metrics import pneumonia_probability, calibrate
 from .models import xray_model, _load_problem
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
 
@@ -74,6 +74,7 @@ class XRayPredictor:
                  device=None, # default: the device the model is on
                  equalize:dict|None=None, # contrast equalisation after resizing: `EqualizeContrast`'s arguments, or None
                  crop:str|None=None, # 'lungs': crop each X-ray to the box around its lungs (`crop_to_lungs`) before resizing
+                 calibration:dict|None=None, # maps the network's P(pneumonia) to a calibrated one (`fit_calibration`); `threshold` is on that scale
                 ):
         if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
         if crop not in (None, 'lungs'): raise ValueError(f"crop must be 'lungs' or None, not {crop!r}")
@@ -81,6 +82,8 @@ class XRayPredictor:
         self.size = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
         self.mean, self.std = tensor(mean).float().view(3, 1, 1), tensor(std).float().view(3, 1, 1)
         self.threshold = float(threshold)
+        self.calibration = dict(calibration) if calibration else None
+        calibrate([0.5], self.calibration)   # a bad calibration fails here, not at the first prediction
         self.runtime = getattr(model, 'runtime', 'torch')   # 'onnx' for an `OnnxNetwork`
         self.device = torch.device(device) if device is not None else next(model.parameters(), torch.zeros(0)).device
         self.model = model.to(self.device).eval()
@@ -103,18 +106,19 @@ class XRayPredictor:
         s = _learner_settings(learn)
         return cls(deepcopy(learn.model), list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
-                   pad_mode=s['pad_mode'], device=device, equalize=s['equalize'], crop=s['crop'])
+                   pad_mode=s['pad_mode'], device=device, equalize=s['equalize'], crop=s['crop'],
+                   calibration=getattr(learn, 'calibration', None))
 
     @property
     def settings(self) -> dict:
         "What `model.json` records besides the weights"
         return dict(arch=self.arch, n_out=len(self.vocab), vocab=self.vocab, size=list(self.size), method=self.method,
                     pad_mode=self.pad_mode, equalize=self.equalize, crop=self.crop, mean=self.mean.flatten().tolist(),
-                    std=self.std.flatten().tolist(), threshold=self.threshold)
+                    std=self.std.flatten().tolist(), threshold=self.threshold, calibration=self.calibration)
 
     def __repr__(self):
         eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
-        eq += ', ONNX' if self.runtime == 'onnx' else ''
+        eq += (f", calibrated ({self.calibration['method']})" if self.calibration else '') + (', ONNX' if self.runtime == 'onnx' else '')
         return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
@@ -182,7 +186,7 @@ def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `ba
                   beta:float=0.25, # weight of the plain prediction, with `tta`
                   seed:int=0, # seeds the augmentation, with `tta`
                  ) -> np.ndarray:
-    "The probability of pneumonia of each image in the batch `x`"
+    "The probability of pneumonia of each image in the batch `x`, calibrated when the model carries a calibration"
     p = self._probs(x)
     if tta:
         aug = Pipeline(xray_aug_transforms(), split_idx=0)   # the training behaviour: random
@@ -192,7 +196,7 @@ def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `ba
             augs = [self._probs((aug(x01) - self.mean.to(self.device)) / self.std.to(self.device))
                     for _ in range(n)]
         p = beta * p + (1 - beta) * np.mean(augs, axis=0)
-    return pneumonia_probability(p, self.vocab)
+    return calibrate(pneumonia_probability(p, self.vocab), self.calibration)
 
 @patch
 def predict(self:XRayPredictor, src, # a path, a PIL image or a NumPy array (gray, RGB, RGBA, 16-bit...)
@@ -220,11 +224,11 @@ def export_learner(learn:Learner, # the trained learner
 
 @patch
 def _write_settings(self:XRayPredictor, js:Path, **files):
-    "Write the settings file `js`, naming `files` (weights=..., onnx=...); the files named by an earlier `js` of the same network (any threshold) stay named"
+    "Write the settings file `js`, naming `files` (weights=..., onnx=...); the files named by an earlier `js` of the same network (any threshold or calibration) stay named"
     settings = json.loads(json.dumps(self.settings))
     try: old = json.loads(Path(js).read_text()) if Path(js).exists() else {}
     except (ValueError, UnicodeDecodeError): old = {}
-    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items() if k != 'threshold')   # the same network
+    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items() if k not in ('threshold', 'calibration'))   # the same network
     named = {k: old[k] for k in ('weights', 'onnx') if same and k in old} | files
     meta = dict(format=WEIGHTS_FORMAT, version=1, **named, **settings,
                 dataset='Trained on chest X-rays of Kermany, Zhang, Goldbaum (2018), doi:10.17632/rscbjbr9sj.2, CC BY 4.0',
@@ -329,7 +333,8 @@ def _predictor(model, meta:dict, js:Path, device) -> XRayPredictor:
     try:
         return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
                              meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
-                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'))
+                             device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'),
+                             calibration=meta.get('calibration'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
 
 def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:

@@ -21,6 +21,7 @@ from fastai.interpret import ClassificationInterpretation
 from fastai.callback.hook import hook_output, hook_outputs
 from .data import CLASSES, VOCABS, XRayImage, load_xray
 from .evaluate import folder_table
+from .metrics import calibrate
 
 # %% auto #0
 __all__ = ['Heatmaps', 'labelled_dl', 'folder_interpretation', 'cam_layer', 'grad_cam', 'show_cam', 'xray_batch', 'xray_grad_cam',
@@ -187,24 +188,24 @@ def _shown_images(dl, x:torch.Tensor) -> np.ndarray:
     return (dl.decode((TensorImage(x.cpu()),))[0].float() / 255).permute(0, 2, 3, 1).numpy()
 
 def _cam_parts(obj) -> tuple:
-    "(model, batch, decode, vocab, threshold) of a `Learner`, or of an object with `.model`, `.batch`, `.decode`, `.vocab`"
+    "(model, batch, decode, vocab, threshold, calibration) of a `Learner`, or of an object with `.model`, `.batch`, `.decode`, `.vocab`"
     if isinstance(obj, Learner):
         return (obj.model, lambda srcs: xray_batch(obj, srcs), lambda x: _shown_images(obj.dls, x), list(obj.dls.vocab),
-                getattr(obj, 'threshold', None))
+                getattr(obj, 'threshold', None), getattr(obj, 'calibration', None))
     if getattr(obj, 'runtime', 'torch') != 'torch':
         raise ValueError("Grad-CAM needs the PyTorch network, and this predictor runs an ONNX model: load the model's "
                          "model.pth (the weights-only form) to see where it looked")
     if all(hasattr(obj, a) for a in ('model', 'batch', 'decode', 'vocab')):
         return (obj.model, obj.batch, lambda x: np.stack([obj.decode(o) for o in x]), list(obj.vocab),
-                getattr(obj, 'threshold', None))
+                getattr(obj, 'threshold', None), getattr(obj, 'calibration', None))
     raise TypeError(f"Expected a fastai Learner or an XRayPredictor (anything with .model, .batch, .decode and .vocab), "
                     f"not a {type(obj).__name__}")
 
-def _predicted(probs:np.ndarray, vocab:list, threshold) -> np.ndarray:
-    "The predicted class index: by `threshold` on P(PNEUMONIA) for the 2-class task, else the most probable"
+def _predicted(probs:np.ndarray, vocab:list, threshold, calibration:dict|None=None) -> np.ndarray:
+    "The predicted class index: by `threshold` on P(PNEUMONIA) (through the model's `calibration`, the scale of its threshold) for the 2-class task, else the most probable"
     if threshold is not None and sorted(vocab) == list(CLASSES):
         pos = vocab.index('PNEUMONIA')
-        return np.where(probs[:, pos] >= threshold, pos, 1 - pos)
+        return np.where(calibrate(probs[:, pos], calibration) >= threshold, pos, 1 - pos)
     return probs.argmax(1)
 
 def xray_grad_cam(learn, # a fastai `Learner`, or an `XRayPredictor` (from `load_model`)
@@ -213,10 +214,10 @@ def xray_grad_cam(learn, # a fastai `Learner`, or an `XRayPredictor` (from `load
                   layer:nn.Module|str|None=None, # the convolutional layer (or its name); None: `cam_layer(model)`
                  ) -> Heatmaps:
     "Grad-CAM heatmaps of the X-rays `srcs`, with the images to show them on and the model's probabilities"
-    model, batch, decode, vocab, threshold = _cam_parts(learn)
+    model, batch, decode, vocab, threshold, calibration = _cam_parts(learn)
     x = batch(list(L(srcs)))
     with _evaluating(model), torch.no_grad(): probs = torch.softmax(model(x.as_subclass(torch.Tensor)).float(), 1).cpu().numpy()
-    if target is None: classes = _predicted(probs, vocab, threshold)
+    if target is None: classes = _predicted(probs, vocab, threshold, calibration)
     else:
         if isinstance(target, str) and target not in vocab: raise ValueError(f"target {target!r} is not a class of the model: {vocab}")
         classes = np.full(len(x), vocab.index(target) if isinstance(target, str) else target)

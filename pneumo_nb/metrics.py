@@ -1,4 +1,4 @@
-"""Why accuracy misleads on a set that is three quarters pneumonia, the measures that do not (sensitivity, specificity, precision, F1, ROC AUC), the same measures as fastai metrics, and the loss a model learns from.
+"""Why accuracy misleads on a set that is three quarters pneumonia, the measures that do not (sensitivity, specificity, precision, F1, ROC AUC), the same measures as fastai metrics, the loss a model learns from, and probabilities that mean what they say (calibration).
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/metrics.html.md"""
 
@@ -9,7 +9,10 @@ from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd, torch
 from scipy.stats import mannwhitneyu
-from sklearn.metrics import accuracy_score, recall_score, confusion_matrix, roc_curve
+from sklearn.metrics import accuracy_score, recall_score, confusion_matrix, roc_curve, brier_score_loss
+from sklearn.model_selection import GroupKFold
+from scipy.optimize import minimize
+from scipy.special import expit
 from sklearn.exceptions import UndefinedMetricWarning
 from fastai.torch_core import Tensor, to_np
 from fastai.metrics import AccumMetric
@@ -18,8 +21,10 @@ from fastai.data.core import DataLoaders
 from .data import CLASSES, class_weights
 
 # %% auto #0
-__all__ = ['MEASURES', 'confusion_table', 'sensitivity', 'specificity', 'undefined_measures', 'clinical_scores',
-           'choose_threshold', 'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss']
+__all__ = ['MEASURES', 'CALIBRATIONS', 'confusion_table', 'sensitivity', 'specificity', 'undefined_measures', 'clinical_scores',
+           'choose_threshold', 'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss',
+           'expected_calibration_error', 'calibration_scores', 'calibrate', 'fit_calibration', 'calibration_words',
+           'prior_shift']
 
 # %% ../nbs/04_metrics.ipynb #78fba8da
 def _as_1d(x, name:str) -> np.ndarray:
@@ -205,3 +210,94 @@ def xray_loss(dls:DataLoaders, # the data the model trains on; its training spli
     if not 0 <= label_smoothing < 1: raise ValueError(f"label_smoothing must be at least 0 and below 1, not {label_smoothing!r}")
     weight = class_weights(dls) if weighted else None
     return CrossEntropyLossFlat(weight=weight, label_smoothing=label_smoothing)
+
+# %% ../nbs/04_metrics.ipynb #b99ca3af
+def expected_calibration_error(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                               y_prob, # the model's probability of PNEUMONIA for each X-ray
+                               n_bins:int=10, # equal-width bins of the probability
+                              ) -> float:
+    "Mean gap between the probability and the share of pneumonia in `n_bins` equal-width bins, each weighted by its X-rays"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive whole number, not {n_bins!r}")
+    b = np.minimum((p * n_bins).astype(int), n_bins - 1)   # the last bin holds 1.0
+    return float(np.abs(np.bincount(b, yt, n_bins) - np.bincount(b, p, n_bins)).sum() / len(yt))
+
+def calibration_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                       y_prob, # the model's probability of PNEUMONIA for each X-ray
+                       n_bins:int=10, # bins of the expected calibration error
+                      ) -> dict:
+    "The Brier score (scikit-learn's `brier_score_loss`) and the expected calibration error of `y_prob`"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    return dict(brier=float(brier_score_loss(yt, p, pos_label=1)), ece=expected_calibration_error(yt, p, n_bins))
+
+# %% ../nbs/04_metrics.ipynb #b26b0aec
+CALIBRATIONS = ('none', 'temperature', 'logistic')   # the curves `fit_calibration` chooses between
+
+def _logit(p) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)   # a float32 softmax can give exactly 0 or 1
+    return np.log(p) - np.log1p(-p)
+
+def _fit_curve(method:str, z:np.ndarray, y:np.ndarray) -> tuple:
+    "(a, b) of the curve sigmoid(a z + b) of `method` with the lowest log loss on logits `z`; a > 0, so it only rises"
+    if method == 'none': return 1., 0.
+    nll = lambda w: np.mean(np.logaddexp(0, np.exp(w[0]) * z + w[1]) - y * (np.exp(w[0]) * z + w[1]))
+    if method == 'temperature': w = minimize(lambda v: nll([v[0], 0.]), [0.], method='L-BFGS-B', bounds=[(-5, 5)]).x.tolist() + [0.]
+    else: w = minimize(nll, [0., 0.], method='L-BFGS-B', bounds=[(-5, 5), (-20, 20)]).x.tolist()
+    return float(np.exp(w[0])), float(w[1])
+
+def calibrate(y_prob, # probabilities of pneumonia
+              calibration:dict|None, # from `fit_calibration` (its `method`, `a` and `b`); None leaves `y_prob` as it is
+             ) -> np.ndarray:
+    "`y_prob` through the calibration curve sigmoid(a logit(p) + b)"
+    p = np.asarray(y_prob, dtype=float)
+    if not calibration: return p
+    if calibration.get('method') not in CALIBRATIONS: raise ValueError(f"calibration method must be one of {CALIBRATIONS}, not {calibration.get('method')!r}")
+    a, b = calibration.get('a'), calibration.get('b')
+    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (a, b)) or a <= 0:
+        raise ValueError(f"a calibration needs a positive slope a and a finite b, not a={a!r}, b={b!r}")
+    return p if calibration['method'] == 'none' else expit(a * _logit(p) + b)
+
+def fit_calibration(y_true, # actual class of each validation X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                    y_prob, # the model's probability of PNEUMONIA for each of them
+                    groups=None, # the patient of each X-ray, so that a patient's X-rays stay in one fold (None: each X-ray its own)
+                    n_splits:int=5, # folds of the cross-validation that chooses the curve
+                    n_bins:int=10, # bins of the expected calibration error
+                   ) -> dict:
+    "The calibration curve of `CALIBRATIONS` with the lowest cross-validated Brier score, fitted on all the X-rays"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    if len(np.unique(yt)) < 2: raise ValueError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to fit a calibration")
+    g = np.arange(len(yt)) if groups is None else np.asarray(groups)
+    if len(g) != len(yt): raise ValueError(f"groups has {len(g)} values but y_true has {len(yt)}: give the patient of each X-ray")
+    k = min(n_splits, len(np.unique(g)))
+    if k < 2: raise ValueError(f"n_splits must be at least 2 and there must be 2 patients or more, not {n_splits!r} folds of {len(np.unique(g))}")
+    z, oof = _logit(p), {m: np.zeros(len(yt)) for m in CALIBRATIONS}
+    for tr, te in GroupKFold(k).split(z, yt, g):
+        for m in CALIBRATIONS:
+            a, b = _fit_curve(m, z[tr], yt[tr])
+            oof[m][te] = p[te] if m == 'none' else expit(a * z[te] + b)
+    cv = {m: calibration_scores(yt, oof[m], n_bins) for m in CALIBRATIONS}
+    best = min(CALIBRATIONS, key=lambda m: cv[m]['brier'])
+    a, b = _fit_curve(best, z, yt)
+    return dict(method=best, a=a, b=b, n_images=int(len(yt)), chosen_by=f'lowest Brier score in {k}-fold cross-validation over patients',
+                cross_validation=cv)
+
+def calibration_words(calibration:dict, # from `fit_calibration`
+                     ) -> str:
+    "The calibration in one line, as the commands print it: the curve, why, and the cross-validated figures of the scores before and after"
+    cv, m = calibration['cross_validation'], calibration['method']
+    return (f"{m} (a={calibration['a']:.3f}, b={calibration['b']:.3f}; {calibration['chosen_by']}); cross-validated Brier "
+            f"{cv['none']['brier']:.3f} -> {cv[m]['brier']:.3f}, ECE {cv['none']['ece']:.3f} -> {cv[m]['ece']:.3f}")
+
+def prior_shift(y_prob, # calibrated probabilities of pneumonia
+                from_prevalence:float, # the share of pneumonia where they were calibrated (0.74 in the training folder)
+                to_prevalence:float, # the share where they are used
+               ) -> np.ndarray:
+    "Probabilities calibrated at one prevalence, moved to another: the odds are multiplied by the ratio of the two prior odds"
+    for name, v in (('from_prevalence', from_prevalence), ('to_prevalence', to_prevalence)):
+        if not 0 < v < 1: raise ValueError(f"{name} must be between 0 and 1 (exclusive), not {v!r}")
+    shift = np.log(to_prevalence / (1 - to_prevalence)) - np.log(from_prevalence / (1 - from_prevalence))
+    return expit(_logit(y_prob) + shift)

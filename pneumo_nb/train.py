@@ -18,10 +18,12 @@ from .cli import TrainConfig
 from .data import *
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms, lung_boxes
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
-                               undefined_measures, _scores)
+                               undefined_measures, _scores, fit_calibration, calibrate, calibration_scores,
+                               calibration_words)
 from .models import xray_learner
 from .inference import export_learner, XRayPredictor, load_model
-from .evaluate import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, series_report, series_words
+from .evaluate import (stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, series_report,
+                                series_words, bootstrap_ci, write_model_card)
 
 # %% auto #0
 __all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
@@ -153,9 +155,9 @@ def validation_predictions(learn:Learner) -> tuple:
 def validation_scores(learn:Learner, # a trained learner
                       threshold:float=0.5, # P(pneumonia) at or above which an X-ray counts as PNEUMONIA
                      ) -> dict:
-    "The clinical measures and the loss of `learn` on its validation set"
+    "The clinical measures (of the calibrated probabilities, when `learn` carries a calibration) and the loss of `learn` on its validation set"
     y, p, loss = validation_predictions(learn)
-    return {**clinical_scores(y, p, threshold), 'valid_loss': loss}
+    return {**clinical_scores(y, calibrate(p, getattr(learn, 'calibration', None)), threshold), 'valid_loss': loss}
 
 def operating_threshold(y, # actual class of each validation X-ray: 1 = PNEUMONIA, 0 = NORMAL
                         p, # P(pneumonia) of each
@@ -191,6 +193,7 @@ def _write_run(learn:Learner, pred:XRayPredictor, res:dict, out:Path):
         why = re.sub(r'\x1b\[[0-9;]*m', '', str(e).strip()).splitlines()[0][:200]   # the exporter colours its messages
         warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {why})")
     write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
+    write_model_card(out)
 
 def _stress_predictor(pred:XRayPredictor, out:Path) -> XRayPredictor:
     "On a CPU, the model.onnx just written, run by onnxruntime when it is installed (about twice as fast there, the same probabilities within 1e-6); else `pred`"
@@ -208,7 +211,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                show:bool=True, # print the summary table
                cbs:list|None=None, # extra fastai callbacks for the training run
               ) -> tuple:
-    "Train `cfg`, write `out/model.pkl`, `model.pth`, `model.onnx`, `metrics.json` and plots, then the stress test; return (learner, metrics dict)"
+    "Train `cfg`, write `out/model.pkl`, `model.pth`, `model.onnx`, `metrics.json`, `model_card.md` and plots, then the stress test; return (learner, metrics dict)"
     cfg = ifnone(cfg, TrainConfig())
     out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
     out.mkdir(parents=True, exist_ok=True)
@@ -229,8 +232,10 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     with phase('export'):   # the validation predictions, the threshold on them alone, and the model written
         history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
         y, p, loss = validation_predictions(learn)
-        scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # a measure that is undefined is nan, and `undefined` says why
+        scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # the network's own scores, as fastai's metrics saw them; nan when undefined
         two_classes, items = len(np.unique(y)) == 2, dls.valid_ds.items   # `items` in the order of `y`
+        cal = fit_calibration(y, p, items.patient.values) if two_classes else None   # on the validation patients
+        raw, p = p, calibrate(p, cal)   # from here on, P(pneumonia) as the model will report it
         threshold = operating_threshold(y, p, None, cfg.min_sensitivity) if two_classes else 0.5
         res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
                'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
@@ -239,7 +244,8 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
                'device': str(dls.device), 'config': asdict(cfg),
                'history': json.loads(history.to_json(orient='records')) if len(history) else []}
-        learn.threshold = threshold
+        if cal: res['calibration'] = {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)}
+        learn.threshold, learn.calibration = threshold, cal
         pred = XRayPredictor.from_learner(learn, arch=cfg.arch)   # one copy of the network for every form and the stress test
         res['seconds'] = round(time.perf_counter() - start, 1)   # so far: the stress test adds to it
         if first_process: _write_run(learn, pred, res, out)
@@ -254,10 +260,13 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
             learn.threshold = pred.threshold = threshold
             export_learner(learn, 'model.pkl')
             pred.export_weights(out/'model.pth')   # model.json names model.onnx still: the network is unchanged
-    if two_classes: res['by_series'] = series_report(y, p, items.path, res['threshold'], items.patient.values)
+    if two_classes:   # 95% intervals over patients, at the operating threshold, and the figures by series
+        res['ci95'] = {m: list(v) for m, v in bootstrap_ci(y, p, res['threshold'], items.patient.values).items()}
+        res['by_series'] = series_report(y, p, items.path, res['threshold'], items.patient.values)
     res['seconds'] = round(time.perf_counter() - start, 1)
     if first_process:
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
+        write_model_card(out)
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
         if show: print(_summary_text(res))
@@ -276,6 +285,7 @@ def _summary_text(res:dict) -> str:
     if s := res.get('stress', {}).get('summary'):
         text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
     if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
+    if c := res.get('calibration'): text += f"\nCalibration: {calibration_words(c)}"
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
     return text
