@@ -28,9 +28,9 @@ from .inference import XRayPredictor
 from .augment import torso_mask
 
 # %% auto #0
-__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'evaluation_report',
-           'report_table', 'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'calibration_report',
-           'calibration_text', 'plot_reliability', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
+__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'calibration_report',
+           'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
+           'plot_threshold_effect', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
            'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift',
            'find_marker', 'mask_marker', 'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary',
            'stress_words', 'stress_json', 'read_stress', 'plot_stress', 'stress_test', 'model_card', 'card_section',
@@ -119,6 +119,43 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
         res[m] = tuple(float(x) for x in np.percentile(v, q)) if len(v) else (np.nan, np.nan)
     return res
 
+# %% ../nbs/09_evaluate.ipynb #0d7d531e
+def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                       y_prob, # the model's probability of PNEUMONIA for each X-ray
+                       groups=None, # the patient of each X-ray, for the cluster bootstrap
+                       n_boot:int=1000, # bootstrap resamples
+                       seed:int=0, # seeds the bootstrap
+                       n_bins:int=10, # equal-width bins of the expected calibration error
+                      ) -> dict:
+    "The Brier score and the expected calibration error of `y_prob`, each with its 95% percentile-bootstrap interval"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    whole = calibration_scores(yt, p, n_bins)
+    boot = [calibration_scores(yt[i], p[i], n_bins) for i in _resamples(groups, len(yt), n_boot, seed)]
+    return {m: {'value': whole[m], 'ci95': np.percentile([b[m] for b in boot], [2.5, 97.5]).tolist()} for m in whole} | {'n_bins': n_bins}
+
+def calibration_text(report:dict, # from `calibration_report` (the `calibration` of an `evaluation_report`)
+                    ) -> str:
+    "The Brier score and the ECE of `report` with their intervals, on one line"
+    return '; '.join(f"{name} {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}]"
+                     for m, name in (('brier', 'Brier score'), ('ece', f"expected calibration error ({report['n_bins']} bins)")))
+
+def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                     y_prob, # the model's probability of PNEUMONIA for each X-ray
+                     ax=None, # matplotlib axes to draw on
+                     name:str='model', # the legend's name for the curve
+                     n_bins:int=10, # equal-width bins
+                     **kwargs, # passed to the curve's `plot`
+                    ):
+    "The reliability diagram (scikit-learn's `CalibrationDisplay`): the share of pneumonia against the mean probability in each bin"
+    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    p = _check_probability(p, 'y_prob')
+    if ax is None: _, ax = plt.subplots(figsize=(4.5, 4.3))
+    ece = calibration_scores(yt, p, n_bins)['ece']
+    CalibrationDisplay.from_predictions(yt, p, n_bins=n_bins, ax=ax, name=f'{name} (ECE {ece:.3f})', **kwargs)
+    ax.set(xlabel='mean probability of pneumonia in the bin', ylabel='share with pneumonia', xlim=(0, 1), ylim=(0, 1))
+    return ax
+
 # %% ../nbs/09_evaluate.ipynb #5685f32b
 def evaluation_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                       y_prob, # the model's probability of PNEUMONIA for each X-ray
@@ -196,43 +233,6 @@ def plot_threshold_effect(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0
     ax.plot(ts, sens, label='sensitivity'); ax.plot(ts, spec, label='specificity')
     if threshold is not None: ax.axvline(threshold, color='C3', ls='--', label=f'stored threshold {threshold:.2f}')
     ax.set(xlabel='threshold on P(pneumonia)', ylabel='share', ylim=(-0.02, 1.02)); ax.legend(fontsize=8)
-    return ax
-
-# %% ../nbs/09_evaluate.ipynb #0d7d531e
-def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
-                       y_prob, # the model's probability of PNEUMONIA for each X-ray
-                       groups=None, # the patient of each X-ray, for the cluster bootstrap
-                       n_boot:int=1000, # bootstrap resamples
-                       seed:int=0, # seeds the bootstrap
-                       n_bins:int=10, # equal-width bins of the expected calibration error
-                      ) -> dict:
-    "The Brier score and the expected calibration error of `y_prob`, each with its 95% percentile-bootstrap interval"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    whole = calibration_scores(yt, p, n_bins)
-    boot = [calibration_scores(yt[i], p[i], n_bins) for i in _resamples(groups, len(yt), n_boot, seed)]
-    return {m: {'value': whole[m], 'ci95': np.percentile([b[m] for b in boot], [2.5, 97.5]).tolist()} for m in whole} | {'n_bins': n_bins}
-
-def calibration_text(report:dict, # from `calibration_report` (the `calibration` of an `evaluation_report`)
-                    ) -> str:
-    "The Brier score and the ECE of `report` with their intervals, on one line"
-    return '; '.join(f"{name} {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}]"
-                     for m, name in (('brier', 'Brier score'), ('ece', f"expected calibration error ({report['n_bins']} bins)")))
-
-def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
-                     y_prob, # the model's probability of PNEUMONIA for each X-ray
-                     ax=None, # matplotlib axes to draw on
-                     name:str='model', # the legend's name for the curve
-                     n_bins:int=10, # equal-width bins
-                     **kwargs, # passed to the curve's `plot`
-                    ):
-    "The reliability diagram (scikit-learn's `CalibrationDisplay`): the share of pneumonia against the mean probability in each bin"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    if ax is None: _, ax = plt.subplots(figsize=(4.5, 4.3))
-    ece = calibration_scores(yt, p, n_bins)['ece']
-    CalibrationDisplay.from_predictions(yt, p, n_bins=n_bins, ax=ax, name=f'{name} (ECE {ece:.3f})', **kwargs)
-    ax.set(xlabel='mean probability of pneumonia in the bin', ylabel='share with pneumonia', xlim=(0, 1), ylim=(0, 1))
     return ax
 
 # %% ../nbs/09_evaluate.ipynb #06460c24

@@ -202,7 +202,7 @@ def _cam_parts(obj) -> tuple:
                     f"not a {type(obj).__name__}")
 
 def _predicted(probs:np.ndarray, vocab:list, threshold, calibration:dict|None=None) -> np.ndarray:
-    "The predicted class index: by `threshold` on P(PNEUMONIA) (through the model's `calibration`, the scale of its threshold) for the 2-class task, else the most probable"
+    "The predicted class index: by `threshold` on P(PNEUMONIA) (calibrated through `calibration` first, when given) for the 2-class task, else the most probable"
     if threshold is not None and sorted(vocab) == list(CLASSES):
         pos = vocab.index('PNEUMONIA')
         return np.where(calibrate(probs[:, pos], calibration) >= threshold, pos, 1 - pos)
@@ -217,7 +217,10 @@ def xray_grad_cam(learn, # a fastai `Learner`, or an `XRayPredictor` (from `load
     model, batch, decode, vocab, threshold, calibration = _cam_parts(learn)
     x = batch(list(L(srcs)))
     with _evaluating(model), torch.no_grad(): probs = torch.softmax(model(x.as_subclass(torch.Tensor)).float(), 1).cpu().numpy()
-    if target is None: classes = _predicted(probs, vocab, threshold, calibration)
+    if calibration and sorted(vocab) == list(CLASSES):   # the probabilities the model reports, on the scale of its threshold
+        pos = vocab.index('PNEUMONIA')
+        probs[:, pos] = calibrate(probs[:, pos], calibration); probs[:, 1 - pos] = 1 - probs[:, pos]
+    if target is None: classes = _predicted(probs, vocab, threshold)
     else:
         if isinstance(target, str) and target not in vocab: raise ValueError(f"target {target!r} is not a class of the model: {vocab}")
         classes = np.full(len(x), vocab.index(target) if isinstance(target, str) else target)
