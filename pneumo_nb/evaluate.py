@@ -663,7 +663,8 @@ def card_section(report:dict, # from `evaluate_folder` (or `pneumo-evaluate`'s r
                  title:str|None=None, # the section's heading; default: the folder
                 ) -> str:
     "A model card section for an evaluation on a labelled folder: the figures with intervals, calibration and series"
-    title = title or f"Evaluation on {Path(report.get('folder', 'a labelled folder')).name}"
+    folder = Path(report.get('folder') or 'a labelled folder')
+    title = title or f"Evaluation on {folder.parent.name + '/' if folder.parent.name else ''}{folder.name}"
     lines = [f"## {title}", '',
              f"{report['n_images']} X-rays of {report['n_patients']} patients, {report['n_pneumonia']} with pneumonia, at threshold "
              f"{report['threshold']:.3f}{' with test-time augmentation' if report.get('tta') else ''}; 95% intervals from {report['ci_method']}.", '',

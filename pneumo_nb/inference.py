@@ -118,7 +118,7 @@ class XRayPredictor:
 
     def __repr__(self):
         eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
-        eq += (f", calibrated ({self.calibration['method']})" if self.calibration else '') + (', ONNX' if self.runtime == 'onnx' else '')
+        eq += (f", calibrated ({self.calibration['method']})" if self.calibration and self.calibration['method'] != 'none' else '') + (', ONNX' if self.runtime == 'onnx' else '')
         return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 

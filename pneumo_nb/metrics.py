@@ -265,6 +265,7 @@ def fit_calibration(y_true, # actual class of each validation X-ray: 1 = PNEUMON
                     groups=None, # the patient of each X-ray, so that a patient's X-rays stay in one fold (None: each X-ray its own)
                     n_splits:int=5, # folds of the cross-validation that chooses the curve
                     n_bins:int=10, # bins of the expected calibration error
+                    min_images:int=100, # with fewer X-rays (or fewer than a tenth of them in a class), the scores are kept as they are
                    ) -> dict:
     "The calibration curve of `CALIBRATIONS` with the lowest cross-validated Brier score, fitted on all the X-rays"
     yt, p = _check_pair(y_true, y_prob, 'y_prob')
@@ -280,6 +281,9 @@ def fit_calibration(y_true, # actual class of each validation X-ray: 1 = PNEUMON
             a, b = _fit_curve(m, z[tr], yt[tr])
             oof[m][te] = p[te] if m == 'none' else expit(a * z[te] + b)
     cv = {m: calibration_scores(yt, oof[m], n_bins) for m in CALIBRATIONS}
+    if len(yt) < min_images or min(yt.mean(), 1 - yt.mean()) < 0.1:   # a curve fitted on a handful of X-rays says more about them than about the model
+        return dict(method='none', a=1., b=0., n_images=int(len(yt)), cross_validation=cv,
+                    chosen_by=f'too few validation X-rays to fit a curve ({len(yt)}, fewer than {min_images} or a class under a tenth)')
     best = min(CALIBRATIONS, key=lambda m: cv[m]['brier'])
     a, b = _fit_curve(best, z, yt)
     return dict(method=best, a=a, b=b, n_images=int(len(yt)), chosen_by=f'lowest Brier score in {k}-fold cross-validation over patients',
