@@ -19,7 +19,7 @@ from .data import CLASSES, SPLITS, LayoutError, check_layout, sample_path
 __all__ = ['KAGGLE_DATASET', 'MENDELEY_URL', 'CHEST_XRAY_SOURCES', 'LITTER_FOLDERS', 'LITTER_FILES', 'kaggle_dataset_url',
            'kaggle_config_files', 'kaggle_credentials', 'DownloadError', 'download_file', 'UnsafeArchiveError',
            'check_archive', 'extract_archive', 'remove_litter', 'find_dataset_roots', 'tidy_dataset',
-           'download_chest_xray', 'chest_xray_root', 'download_failure', 'gpu_report']
+           'download_chest_xray', 'chest_xray_root', 'download_failure', 'runs_path', 'gpu_report']
 
 # %% ../nbs/01_download.ipynb #c96753e6
 KAGGLE_DATASET = 'paultimothymooney/chest-xray-pneumonia'  # owner/name of the dataset on Kaggle
@@ -319,6 +319,15 @@ def download_failure(e:Exception, # what `download_chest_xray` raised
         why = 'no network'
     else: why = 'the download failed'
     return f"{why}: {type(e).__name__}: {text}"
+
+def runs_path(*parts:str, # a run's folder name (and below), e.g. 'xray_cnn'
+             ) -> Path:
+    "Where the notebooks keep their training runs, the same folder from every notebook: `$PNEUMO_RUNS` if set; in a clone of the repository, its `nbs/runs`; else `pneumo_nb_runs` in the home folder (in Colab, `/root/pneumo_nb_runs`)"
+    if env := os.environ.get('PNEUMO_RUNS'): return Path(env).expanduser().joinpath(*parts)
+    here = Path.cwd().resolve()
+    is_clone = lambda d: (d/'nbs').is_dir() and (d/'pyproject.toml').is_file() and 'name = "pneumo-nb"' in (d/'pyproject.toml').read_text()
+    clone = next((d for d in (here, *here.parents) if is_clone(d)), None)
+    return (clone/'nbs'/'runs' if clone else Path.home()/'pneumo_nb_runs').joinpath(*parts)
 
 def gpu_report() -> str:
     "Whether training will run on a GPU, and what to do if not: the first line of each tutorial"
