@@ -313,10 +313,8 @@ def download_failure(e:Exception, # what `download_chest_xray` raised
     "Why a download failed, in words a learner can act on: no Kaggle credentials, no network, or the download failed"
     text = str(e)
     if re.search(r'credential|kaggle\.json|KAGGLE_(USERNAME|KEY)|HTTP 40[13]', text, re.I): why = 'no Kaggle credentials'
-    elif re.search(r'HTTP \d{3}', text): why = 'the download failed'   # the server answered: the network is there
-    elif isinstance(e, (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)) and not isinstance(e, urllib.error.HTTPError) \
-         or re.search(r'Name or service not known|Temporary failure in name resolution|Network is unreachable|timed out', text):
-        why = 'no network'
+    elif re.search(r'HTTP( Error)? \d{3}', text): why = 'the download failed'   # the server answered: the network is there
+    elif isinstance(e, (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)): why = 'no network'
     else: why = 'the download failed'
     return f"{why}: {type(e).__name__}: {text}"
 

@@ -120,6 +120,10 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     return res
 
 # %% ../nbs/09_evaluate.ipynb #0d7d531e
+def _interval(value:float, ci95) -> str:
+    "`value` and its 95% interval as the reports print them: 0.942 [0.920, 0.962]"
+    return f"{value:.3f} [{ci95[0]:.3f}, {ci95[1]:.3f}]"
+
 def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                        y_prob, # the model's probability of PNEUMONIA for each X-ray
                        groups=None, # the patient of each X-ray, for the cluster bootstrap
@@ -137,7 +141,7 @@ def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = 
 def calibration_text(report:dict, # from `calibration_report` (the `calibration` of an `evaluation_report`)
                     ) -> str:
     "The Brier score and the ECE of `report` with their intervals, on one line"
-    return '; '.join(f"{name} {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}]"
+    return '; '.join(f"{name} {_interval(report[m]['value'], report[m]['ci95'])}"
                      for m, name in (('brier', 'Brier score'), ('ece', f"expected calibration error ({report['n_bins']} bins)")))
 
 def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
@@ -275,7 +279,7 @@ def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMA
 def series_words(by_series:dict, # from `series_report`
                 ) -> str:
     "The figures of `by_series` on one line, as the commands print them"
-    return '; '.join(f"{s} {v['measure']} {v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}] ({v['n_images']})" for s, v in by_series.items())
+    return '; '.join(f"{s} {v['measure']} {_interval(v['value'], v['ci95'])} ({v['n_images']})" for s, v in by_series.items())
 
 # %% ../nbs/09_evaluate.ipynb #7b70571c
 def evaluate_folder(pred:XRayPredictor, # the model
@@ -584,10 +588,6 @@ _DATASET = ("Kermany, Zhang and Goldbaum (2018), *Labeled Optical Coherence Tomo
             "Classification*, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, licensed CC BY 4.0; also on Kaggle as "
             "`paultimothymooney/chest-xray-pneumonia`")
 
-def _ci(v:dict|None, m:str, value:float) -> str:
-    lo_hi = (v or {}).get(m)
-    return f"{value:.3f} [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else f"{value:.3f}"
-
 def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
               ) -> str:
     "The model card of a run, in Markdown: what the model is for, its data, recipe, validation figures with intervals, calibration, stress test, series and limitations"
@@ -628,7 +628,7 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
              f"At the operating threshold {metrics['threshold']:.3f}, with 95% intervals from a bootstrap over patients. These "
              "patients also chose the best epoch, the threshold and the calibration, so the figures flatter the model a little.", '',
              '| measure | value [95% interval] |', '|---|---|',
-             *[f"| {m.replace('_', ' ')} | {_ci(ci, m, at[m])} |" for m in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc') if m in at],
+             *[f"| {m.replace('_', ' ')} | {_interval(at[m], ci[m]) if ci else f'{at[m]:.3f}'} |" for m in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc') if m in at],
              '']
     if cal := metrics.get('calibration'):
         cv, m = cal['cross_validation'], cal['method']
@@ -647,7 +647,7 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
                   f"{stress_words(s)}; {'every change stays' if s.get('all pass') else 'not every change stays'} within 2 points.", '']
     if by := metrics.get('by_series'):
         lines += ['## Results by series', '', '| series | X-rays | measure | value [95% interval] |', '|---|---|---|---|',
-                  *[f"| {k} | {v['n_images']} | {v['measure']} | {v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}] |" for k, v in by.items()], '']
+                  *[f"| {k} | {v['n_images']} | {v['measure']} | {_interval(v['value'], v['ci95'])} |" for k, v in by.items()], '']
     by = metrics.get('by_series', {})
     two = (f": on the validation patients its specificity is {by['IM']['value']:.3f} on the first and {by['NORMAL2']['value']:.3f} "
            'on the second' if {'IM', 'NORMAL2'} <= set(by) else '')
@@ -669,17 +669,20 @@ def card_section(report:dict, # from `evaluate_folder` (or `pneumo-evaluate`'s r
              f"{report['n_images']} X-rays of {report['n_patients']} patients, {report['n_pneumonia']} with pneumonia, at threshold "
              f"{report['threshold']:.3f}{' with test-time augmentation' if report.get('tta') else ''}; 95% intervals from {report['ci_method']}.", '',
              '| measure | value [95% interval] |', '|---|---|',
-             *[f"| {m.replace('_', ' ')} | {report[m]['value']:.3f} [{report[m]['ci95'][0]:.3f}, {report[m]['ci95'][1]:.3f}] |" for m in MEASURES], '']
+             *[f"| {m.replace('_', ' ')} | {_interval(report[m]['value'], report[m]['ci95'])} |" for m in MEASURES], '']
     if cal := report.get('calibration'): lines += [f"Calibration: {calibration_text(cal)}.", '']
     if by := report.get('by_series'): lines += [f"By series: {series_words(by)}.", '']
     return '\n'.join(lines)
 
 def write_model_card(folder:Path, # a run folder holding `metrics.json`
+                     metrics:dict|None=None, # the run's metrics, when the caller has them; default: read from `metrics.json`
                     ) -> Path:
-    "Write `folder/model_card.md` from its `metrics.json`"
+    "Write `folder/model_card.md` from the run's metrics"
     folder = Path(folder)
-    if not (folder/'metrics.json').exists(): raise FileNotFoundError(f"'{folder/'metrics.json'}' does not exist: a model card is written from a run's metrics")
-    card = model_card(json.loads((folder/'metrics.json').read_text()))
+    if metrics is None:
+        if not (folder/'metrics.json').exists(): raise FileNotFoundError(f"'{folder/'metrics.json'}' does not exist: a model card is written from a run's metrics")
+        metrics = json.loads((folder/'metrics.json').read_text())
+    card = model_card(metrics)
     return write_atomic(folder/'model_card.md', lambda tmp: tmp.write_text(card))
 
 def add_to_card(card:Path, # a `model_card.md`

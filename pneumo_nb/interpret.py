@@ -201,11 +201,11 @@ def _cam_parts(obj) -> tuple:
     raise TypeError(f"Expected a fastai Learner or an XRayPredictor (anything with .model, .batch, .decode and .vocab), "
                     f"not a {type(obj).__name__}")
 
-def _predicted(probs:np.ndarray, vocab:list, threshold, calibration:dict|None=None) -> np.ndarray:
-    "The predicted class index: by `threshold` on P(PNEUMONIA) (calibrated through `calibration` first, when given) for the 2-class task, else the most probable"
+def _predicted(probs:np.ndarray, vocab:list, threshold) -> np.ndarray:
+    "The predicted class index: by `threshold` on P(PNEUMONIA) for the 2-class task, else the most probable"
     if threshold is not None and sorted(vocab) == list(CLASSES):
         pos = vocab.index('PNEUMONIA')
-        return np.where(calibrate(probs[:, pos], calibration) >= threshold, pos, 1 - pos)
+        return np.where(probs[:, pos] >= threshold, pos, 1 - pos)
     return probs.argmax(1)
 
 def xray_grad_cam(learn, # a fastai `Learner`, or an `XRayPredictor` (from `load_model`)

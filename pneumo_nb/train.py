@@ -193,7 +193,7 @@ def _write_run(learn:Learner, pred:XRayPredictor, res:dict, out:Path):
         why = re.sub(r'\x1b\[[0-9;]*m', '', str(e).strip()).splitlines()[0][:200]   # the exporter colours its messages
         warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {why})")
     write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
-    write_model_card(out)
+    write_model_card(out, res)
 
 def _stress_predictor(pred:XRayPredictor, out:Path) -> XRayPredictor:
     "On a CPU, the model.onnx just written, run by onnxruntime when it is installed (about twice as fast there, the same probabilities within 1e-6); else `pred`"
@@ -266,7 +266,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     res['seconds'] = round(time.perf_counter() - start, 1)
     if first_process:
         write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
-        write_model_card(out)
+        write_model_card(out, res)
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
         if show: print(_summary_text(res))
