@@ -15,7 +15,7 @@ from pathlib import Path
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
 from fastai.vision.all import *
-from pneumo_nb.cli import TrainConfig
+from pneumo_nb.config import TrainConfig
 from pneumo_nb.train import config_dls
 from provenance import provenance, append_jsonl
 

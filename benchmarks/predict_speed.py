@@ -23,7 +23,8 @@ from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()   # PyTorch's deprecation notices about code inside fastai
 from pneumo_nb.data import image_files, sample_path
 from pneumo_nb.inference import load_model
-from pneumo_nb.train import TrainConfig, train_xray
+from pneumo_nb.config import TrainConfig
+from pneumo_nb.train import train_xray
 from provenance import provenance, write_json
 
 def timed(f):

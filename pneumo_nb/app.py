@@ -13,13 +13,15 @@ import numpy as np
 from PIL import Image
 from matplotlib import colormaps
 from fastcore.basics import ifnone
-from .data import CLASSES, load_xray, is_dicom, image_files, sample_path, DicomError, _pydicom
-from .inference import XRayPredictor, load_model, _image_error
+from .config import PneumoError
+from .data import CLASSES, load_xray, is_dicom, image_files, sample_path, DicomError, pydicom_module
+from .inference import XRayPredictor, load_model, unreadable_reason
 from .interpret import xray_grad_cam
 
 # %% auto #0
 __all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'toy_model', 'model_card_of', 'sample_examples',
-           'XRayInputError', 'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'xray_app']
+           'XRayInputError', 'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'gradio_module',
+           'xray_app']
 
 # %% ../nbs/11_app.ipynb #634336dd
 def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` in the user's cache folder
@@ -28,7 +30,7 @@ def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` i
     "The `model.pth` of a toy model trained on the 80 X-rays of the bundled sample (once, then kept): for trying the app"
     out = Path(out) if out else Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'pneumo_nb'/'toy_model'
     if not ((out/'model.pth').exists() and (out/'model.json').exists()):
-        from pneumo_nb.cli import TrainConfig
+        from pneumo_nb.config import TrainConfig
         from pneumo_nb.train import train_xray
         train_xray(cfg or TrainConfig(workers=0), out, show=False)
     return out/'model.pth'
@@ -52,13 +54,13 @@ CREDIT = ("Example X-rays: Kermany, Zhang, Goldbaum (2018), Labeled Optical Cohe
           "Images for Classification, Mendeley Data, doi:10.17632/rscbjbr9sj.2, CC BY 4.0")
 MAX_PIXELS = 60_000_000   # the largest image the app decodes: 60 megapixels
 
-class XRayInputError(ValueError):
+class XRayInputError(PneumoError):
     "An uploaded file that the app cannot analyse; its message is shown in the page"
 
 def _pixels(fn:Path) -> tuple:
     "(width, height) of image file `fn`, from its header only"
     if is_dicom(fn):
-        ds = _pydicom().dcmread(fn, stop_before_pixels=True, force=True)
+        ds = pydicom_module().dcmread(fn, stop_before_pixels=True, force=True)
         if 'Rows' not in ds or 'Columns' not in ds: return (0, 0)   # `read_dicom` says what is missing
         return int(ds.Columns), int(ds.Rows)
     with warnings.catch_warnings():
@@ -87,7 +89,7 @@ def open_upload(fn, # the uploaded file
         return load_xray(fn)
     except XRayInputError: raise
     except DicomError as e: raise XRayInputError(str(e).replace(f"'{fn}'", name)) from None
-    except Exception as e: raise XRayInputError(f"{name}: {_image_error(e)}") from None
+    except Exception as e: raise XRayInputError(f"{name}: {unreadable_reason(e)}") from None
 
 # %% ../nbs/11_app.ipynb #58a73b81
 def heatmap_overlay(image:np.ndarray, # (h, w, 3) in [0, 1], as `xray_grad_cam` gives it
@@ -129,7 +131,8 @@ def verdict_html(res:dict, # from `analyse_xray`
             + (f"<p id='pneumo-note'>{html.escape(res['note'])}</p>" if res.get('note') else ''))
 
 # %% ../nbs/11_app.ipynb #bbf51244
-def _gradio():
+def gradio_module():
+    "The `gradio` module, imported when the app is built (not with `pneumo_nb`), or an `ImportError` that says how to install it"
     try: import gradio as gr
     except ImportError: raise ImportError("The app needs Gradio, which is not installed: pip install 'pneumo-nb[app]'") from None
     return gr
@@ -141,7 +144,7 @@ def xray_app(pred:XRayPredictor, # the model, from `load_model`
              card:Path|None=None, # the model's `model_card.md`, shown under the result (see `model_card_of`)
             ):
     "A Gradio app: upload a chest X-ray (PNG, JPEG or DICOM), see the label, the probability of pneumonia and its Grad-CAM heatmap"
-    gr = _gradio()
+    gr = gradio_module()
     examples = ifnone(examples, sample_examples())
     def run(fn):
         if fn is None: return '', None, {}

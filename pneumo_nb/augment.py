@@ -12,20 +12,13 @@ from PIL import Image, ImageOps
 from fastcore.all import *
 from fastai.vision.all import *
 from fastai.vision.augment import _draw_mask, affine_mat, setup_aug_tfms, t0
+from .config import PneumoError, check_number, POSITIVE_INT, EQUALIZE_METHODS
 from .data import load_xray, write_atomic
 
 # %% auto #0
-__all__ = ['EQUALIZE_METHODS', 'LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch',
-           'xray_aug_transforms', 'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations',
-           'ablation_table', 'torso_mask', 'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
-
-# %% ../nbs/05_augment.ipynb #e99631c5
-def _check_number(name, v, lo=None, hi=None, hi_open=False, what=''):
-    "Raise a `ValueError` naming `name` unless `v` is a real number in [`lo`, `hi`] (or [`lo`, `hi`) if `hi_open`)"
-    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
-    if ok and lo is not None: ok = v >= lo
-    if ok and hi is not None: ok = v < hi if hi_open else v <= hi
-    if not ok: raise ValueError(f"{name} must be {what}, not {v!r}")
+__all__ = ['LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
+           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table', 'torso_mask',
+           'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
 
 # %% ../nbs/05_augment.ipynb #bdbe4ff9
 class SingleGrayChannel(Transform):
@@ -81,14 +74,14 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
                         pad_mode:str=PadMode.Zeros, # how to fill the corners left empty: 'zeros', 'border' or 'reflection'
                        ) -> list:
     "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, stretch, brightness and contrast; no vertical flip, no warp"
-    _check_number('max_rotate', max_rotate, 0, 180, what='a number of degrees from 0 to 180')
-    _check_number('max_zoom', max_zoom, 0.1, 10, what='a number from 0.1 to 10 (1 means no zoom)')
-    _check_number('min_zoom', min_zoom, 0.1, max_zoom, what=f'a number from 0.1 to max_zoom ({max_zoom}); below 1 it zooms out')
-    _check_number('max_aspect', max_aspect, 1, 4, what='a number from 1 (no stretch) to 4')
-    _check_number('max_lighting', max_lighting, 0, 1, hi_open=True, what='a number from 0 up to (not including) 1')
-    for name, p in [('p_affine', p_affine), ('p_lighting', p_lighting)]: _check_number(name, p, 0, 1, what='a probability from 0 to 1')
+    check_number('max_rotate', max_rotate, at_least=0, at_most=180, what='a number of degrees from 0 to 180')
+    check_number('max_zoom', max_zoom, at_least=0.1, at_most=10, what='a number from 0.1 to 10 (1 means no zoom)')
+    check_number('min_zoom', min_zoom, at_least=0.1, at_most=max_zoom, what=f'a number from 0.1 to max_zoom ({max_zoom}); below 1 it zooms out')
+    check_number('max_aspect', max_aspect, at_least=1, at_most=4, what='a number from 1 (no stretch) to 4')
+    check_number('max_lighting', max_lighting, at_least=0, below=1, what='a number from 0 up to (not including) 1')
+    for name, p in [('p_affine', p_affine), ('p_lighting', p_lighting)]: check_number(name, p, at_least=0, at_most=1, what='a probability from 0 to 1')
     if pad_mode not in (PadMode.Zeros, PadMode.Border, PadMode.Reflection):
-        raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection', not {pad_mode!r}")
+        raise PneumoError(f"pad_mode must be 'zeros', 'border' or 'reflection', not {pad_mode!r}")
     single = SingleGrayChannel()
     tfms = aug_transforms(size=size, do_flip=bool(flip), flip_vert=False, max_rotate=max_rotate, min_zoom=min_zoom,
                           max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
@@ -97,14 +90,10 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
     return [single, *tfms, RepeatGrayChannel(single)]
 
 # %% ../nbs/05_augment.ipynb #1e836cb2
-EQUALIZE_METHODS = ('clahe', 'equalize')  # contrast-limited adaptive histogram equalisation; plain histogram equalisation
-
 def _check_equalize_args(method, clip_limit, tiles):
-    if method not in EQUALIZE_METHODS: raise ValueError(f"method must be 'clahe' or 'equalize', not {method!r}")
-    _check_number('clip_limit', clip_limit, 0, what='a number > 0 (2 is a common choice)')
-    if clip_limit == 0: raise ValueError(f"clip_limit must be a number > 0 (2 is a common choice), not {clip_limit!r}")
-    if isinstance(tiles, bool) or not isinstance(tiles, numbers.Integral) or tiles < 1:
-        raise ValueError(f"tiles must be a positive whole number, not {tiles!r}")
+    if method not in EQUALIZE_METHODS: raise PneumoError(f"method must be 'clahe' or 'equalize', not {method!r}")
+    check_number('clip_limit', clip_limit, above=0, what='a number > 0 (2 is a common choice)')
+    check_number('tiles', tiles, **POSITIVE_INT)
 
 def equalize_contrast(im:Image.Image, # an X-ray: a PIL image, file or array that `load_xray` opens (8-bit 'L' or 'RGB')
                       method:str='clahe', # 'clahe' (tile by tile, contrast-limited) or 'equalize' (one mapping for the whole image)

@@ -14,6 +14,7 @@ from PIL import Image
 from fastcore.basics import defaults
 from fastcore.foundation import L
 from fastcore.parallel import parallel
+from .config import PneumoError, check_number, POSITIVE_INT
 from .data import image_files, load_xray, write_atomic
 
 # %% auto #0
@@ -61,7 +62,7 @@ def save_atomic(im:Image.Image, # image to save
     "Save `im` to `fn` through a temporary file and `os.replace`, so `fn` is never half-written; return `fn`"
     fn = Path(fn)
     fmt = Image.registered_extensions().get(fn.suffix.lower())
-    if fmt is None or fmt not in Image.SAVE: raise ValueError(f"Cannot save '{fn}': PIL has no writer for '{fn.suffix}'")
+    if fmt is None or fmt not in Image.SAVE: raise PneumoError(f"Cannot save '{fn}': PIL has no writer for '{fn.suffix}'")
     return write_atomic(fn, lambda tmp: im.save(tmp, fmt, **({'quality': quality} if fmt == 'JPEG' else {})))
 
 # %% ../nbs/02_cache.ipynb #f0490eac
@@ -96,17 +97,14 @@ class ResizeSummary:
 # %% ../nbs/02_cache.ipynb #4191cc8f
 def _check_resize_args(src, dest, size, quality):
     "Validate `resize_folder`'s arguments; return `src` and `dest` as resolved `Path`s"
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"size must be a whole number of pixels for the shorter side, got {size!r}")
-    if size <= 0: raise ValueError(f"size must be a positive number of pixels, got {size}")
-    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
-        raise ValueError(f"quality must be a whole number from 1 to 100 (JPEG quality), got {quality!r}")
+    check_number('size', size, what='a positive whole number of pixels for the shorter side', **POSITIVE_INT)
+    check_number('quality', quality, whole=True, at_least=1, at_most=100, what='a whole number from 1 to 100 (JPEG quality)')
     src, dest = Path(src), Path(dest)
     if not src.exists(): raise FileNotFoundError(f"src '{src}' does not exist: expected the folder of full-size images")
     if not src.is_dir(): raise NotADirectoryError(f"src '{src}' is a file: expected the folder of full-size images")
     rsrc, rdest = src.resolve(), dest.resolve()
     if rdest == rsrc or rsrc in rdest.parents:
-        raise ValueError(f"dest '{dest}' is inside src '{src}': the cache would be mixed with the originals; "
+        raise PneumoError(f"dest '{dest}' is inside src '{src}': the cache would be mixed with the originals; "
                          "choose a folder outside src")
     if dest.exists() and not dest.is_dir(): raise NotADirectoryError(f"dest '{dest}' is a file: expected a folder")
     return src, dest
@@ -117,10 +115,10 @@ def _check_manifest(dest:Path, size:int):
     if man.exists():
         made_for = json.loads(man.read_text()).get('size')
         if made_for != size:
-            raise ValueError(f"dest '{dest}' is a cache of images resized to {made_for}px (see {man}), not size={size}: "
+            raise PneumoError(f"dest '{dest}' is a cache of images resized to {made_for}px (see {man}), not size={size}: "
                              f"pass size={made_for}, or choose another dest for size {size}")
     elif dest.is_dir() and image_files(dest):
-        raise ValueError(f"dest '{dest}' already holds images but no {CACHE_MANIFEST}: it is not a resize cache; "
+        raise PneumoError(f"dest '{dest}' already holds images but no {CACHE_MANIFEST}: it is not a resize cache; "
                          "choose an empty or new folder")
     dest.mkdir(parents=True, exist_ok=True)
     write_atomic(man, lambda tmp: tmp.write_text(json.dumps({'size': int(size)}) + '\n'))

@@ -7,11 +7,12 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/cli.html.md"""
 # %% ../nbs/03_cli.ipynb #fe83ce50
 from __future__ import annotations
 import argparse, sys, warnings
-from dataclasses import dataclass, fields
 from pathlib import Path
+from .config import (PneumoError, TASK_NAMES, TrainConfig, positive_int, positive_float, share, probability,
+                              number_type, add_config_options, config_from_args)
 
 # %% auto #0
-__all__ = ['LIBRARY_NOISE', 'positive_int', 'positive_float', 'share', 'probability', 'USER_ERRORS', 'TASK_NAMES', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'TrainConfig', 'train_parser', 'config_from_args', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'port_number', 'app_parser', 'pneumo_app']
+__all__ = ['LIBRARY_NOISE', 'USER_ERRORS', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'train_parser', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'port_number', 'app_parser', 'pneumo_app']
 
 # %% ../nbs/03_cli.ipynb #1573755a
 LIBRARY_NOISE = (  # the start of the message of each notice other libraries raise about each other's code, whatever its category
@@ -29,30 +30,13 @@ def quiet_library_warnings():
     "Hide the warnings in `LIBRARY_NOISE`, which other libraries raise about each other's code; every other warning still shows"
     for message in LIBRARY_NOISE: warnings.filterwarnings('ignore', message=message)
 
-# %% ../nbs/03_cli.ipynb #76195b8a
-def _number_type(name:str, kind:type, ok, what:str):
-    "An `argparse` type named `name`: a `kind` (int or float) for which `ok` holds, else a one-line error: expected `what`"
-    def parse(s:str):
-        try: v = kind(s)
-        except ValueError: v = None
-        if v is None or not ok(v): raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}")
-        return v
-    parse.__name__ = parse.__qualname__ = name
-    parse.__doc__ = f"An `argparse` type: {what}"
-    return parse
-
-positive_int = _number_type('positive_int', int, lambda v: v > 0, 'a positive whole number')
-positive_float = _number_type('positive_float', float, lambda v: v > 0, 'a positive number')
-share = _number_type('share', float, lambda v: 0 < v <= 0.5, 'a number above 0 and at most 0.5')   # of the patients, for validation
-probability = _number_type('probability', float, lambda v: 0 < v <= 1, 'a number above 0 and at most 1')
-
 # %% ../nbs/03_cli.ipynb #703ee7a6
 class CommandParser(argparse.ArgumentParser):
     "An `ArgumentParser` whose usage errors are one line that points to `--help`, with exit status 2"
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 # %% ../nbs/03_cli.ipynb #b064bb3a
-USER_ERRORS = (OSError, ValueError)  # what pneumo_nb raises for a user to fix; anything else is a bug and keeps its traceback
+USER_ERRORS = (PneumoError, OSError)  # what pneumo_nb raises for a user to fix; anything else is a bug and keeps its traceback
 
 def _one_line(prog:str):
     "A `warnings.showwarning` that prints `prog: warning: message` once for each message, without the source line"
@@ -116,8 +100,8 @@ def _check(a) -> int:
 
 def _split(a) -> int:
     _dataset_folder(a.folder)
-    from pneumo_nb.data import TASKS, patient_split, save_split, split_report, xray_table
-    table = patient_split(xray_table(a.folder, per_image=a.per_image), a.valid_pct, a.seed, stratify=TASKS[a.task])
+    from pneumo_nb.data import patient_split, save_split, split_report, xray_table
+    table = patient_split(xray_table(a.folder, per_image=a.per_image), a.valid_pct, a.seed)   # stratified by label, as `chest_xray_dls` splits
     save_split(table, a.out)
     _show(split_report(table))
     print(f'Split of {len(table)} images written to {a.out}')
@@ -144,8 +128,6 @@ def _dataloaders(a) -> int:
     return 0
 
 # %% ../nbs/03_cli.ipynb #b2379ffe
-TASK_NAMES = ('binary', 'cause')  # the tasks `pneumo_nb.data.TASKS` defines
-
 def data_parser() -> CommandParser:
     "The argument parser of `pneumo-data`"
     p = CommandParser(prog='pneumo-data', description='Download, check, split and resize the pediatric chest '
@@ -163,7 +145,6 @@ def data_parser() -> CommandParser:
     def split_args(s):
         s.add_argument('--valid-pct', type=share, default=0.2, help='share of patients for validation (default 0.2)')
         s.add_argument('--seed', type=int, default=42, help='seed of the split (default 42)')
-        s.add_argument('--task', choices=TASK_NAMES, default='binary', help='classes to stratify on (default binary)')
         s.add_argument('--per-image', action='store_true', help='treat each image as its own patient (names without patient ids)')
     s = sub.add_parser('split', help='split train/ by patient and write the split to a CSV')
     s.add_argument('folder', type=Path, metavar='FOLDER', help='dataset root holding train/')
@@ -183,6 +164,7 @@ def data_parser() -> CommandParser:
     l.add_argument('--method', choices=['squish', 'pad', 'crop'], default='squish', help='how to resize (default squish)')
     l.add_argument('--split', type=Path, default=None, help='a split CSV from `pneumo-data split` (default: a fresh split)')
     l.add_argument('--workers', type=int, default=0, help='DataLoader worker processes (default 0)')
+    l.add_argument('--task', choices=TASK_NAMES, default='binary', help='classes to predict (default binary)')
     split_args(l)
     l.set_defaults(func=_dataloaders)
     return p
@@ -192,120 +174,13 @@ def pneumo_data(argv:list|None=None, # arguments (default: the command line)
     "Run `pneumo-data` with `argv`; return the exit status"
     return run_command(data_parser(), lambda a: a.func(a), argv)
 
-# %% ../nbs/07_train.ipynb #21295ce5
-@dataclass
-class TrainConfig:
-    "Every choice of a training run; the defaults are the recommended from-scratch recipe"
-    data: str|None = None       # dataset root holding train/; None: the bundled sample
-    arch: str = 'xray_cnn'      # architecture name (see `pneumo_nb.models`)
-    pretrained: bool|None = None  # start from ImageNet weights; None: yes for pretrainable architectures
-    size: int = 128             # images are resized to size x size
-    epochs: int = 16            # epochs of one-cycle training (for pretrained: unfrozen epochs after 1 frozen)
-    bs: int = 32                # batch size
-    lr: float|None = None       # learning rate; None: the suggestion of lr_find
-    task: str = 'binary'        # 'binary' or 'cause'
-    valid_pct: float = 0.2      # share of patients for validation
-    seed: int = 42              # seeds the split, the weights, the batches and the augmentation
-    method: str = 'squish'      # how images are resized: 'squish', 'pad' or 'crop'
-    augment: bool = True        # use `xray_aug_transforms`, with the five settings below
-    max_rotate: float = 5.      # largest rotation, in degrees
-    min_zoom: float = 0.7       # smallest zoom: below 1 the X-ray shrinks inside a black border
-    max_zoom: float = 1.5       # largest zoom (1: none)
-    max_aspect: float = 1.3     # largest stretch of the width-to-height ratio (1: none)
-    max_lighting: float = 0.4   # largest change of brightness and of contrast
-    flip: bool = False          # add horizontal flips to the augmentation
-    mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
-    equalize: str|None = None   # equalise the contrast of every image (training, validation, prediction): 'clahe', 'equalize' or None
-    crop: str|None = 'lungs'    # crop every image to the box around its lungs (training, validation, prediction): 'lungs' or None
-    weighted_loss: bool = True  # weight the classes inversely to their frequency
-    label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
-    wd: float = 0.05            # weight decay
-    monitor: str = 'roc_auc'    # validation measure that picks the best checkpoint (and stops early)
-    patience: int|None = None   # stop after this many epochs without improvement; None: never stop early
-    workers: int|None = None    # DataLoader worker processes; None: all CPUs with a GPU, all but one without
-    split: str|None = None      # a split CSV to train on instead of a fresh patient split
-    per_image: bool = False     # treat each image as its own patient (for file names that carry no patient)
-    skip_bad: bool = False      # leave out images that do not decode (with a warning) instead of stopping
-    min_sensitivity: float|None = None  # operating threshold: None: Youden's J on validation; else the sensitivity it must reach
-    threshold_rule: str = 'stressed'  # choose it over the validation X-rays and their stressed copies ('stressed'), or alone ('clean')
-    stress: bool = True         # after training, run the stress test of framing on the validation patients (metrics.json)
-
-    def __post_init__(self):
-        from pneumo_nb.metrics import MEASURES
-        for k in ('size', 'epochs', 'bs'):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{k} must be a positive whole number, not {v!r}")
-        if self.lr is not None and not self.lr > 0: raise ValueError(f"lr must be positive, not {self.lr!r}")
-        if self.patience is not None and self.patience <= 0: raise ValueError(f"patience must be positive, not {self.patience!r}")
-        if self.workers is not None and self.workers < 0: raise ValueError(f"workers must be 0 or more, not {self.workers!r}")
-        if self.min_sensitivity is not None and not 0 < self.min_sensitivity <= 1:
-            raise ValueError(f"min_sensitivity must be above 0 and at most 1, not {self.min_sensitivity!r}")
-        if self.monitor not in MEASURES + ('valid_loss',):
-            raise ValueError(f"monitor must be one of {', '.join(MEASURES + ('valid_loss',))}, not {self.monitor!r}")
-        if self.task not in TASK_NAMES: raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {self.task!r}")
-        if self.equalize not in (None, 'clahe', 'equalize'):
-            raise ValueError(f"equalize must be 'clahe', 'equalize' or None, not {self.equalize!r}")
-        if self.crop not in (None, 'lungs'): raise ValueError(f"crop must be 'lungs' or None, not {self.crop!r}")
-        if not self.mixup >= 0: raise ValueError(f"mixup must be 0 (none) or a positive number, not {self.mixup!r}")
-        if self.threshold_rule not in ('stressed', 'clean'):
-            raise ValueError(f"threshold_rule must be 'stressed' or 'clean', not {self.threshold_rule!r}")
-
-    @property
-    def is_pretrained(self) -> bool:
-        "Whether the run starts from ImageNet weights"
-        from pneumo_nb.models import is_pretrainable
-        return is_pretrainable(self.arch) if self.pretrained is None else self.pretrained
-
 # %% ../nbs/07_train.ipynb #aa6e54f9
 def train_parser() -> CommandParser:
     "The argument parser of `pneumo-train`, with the defaults of `TrainConfig`"
-    d = {f.name: f.default for f in fields(TrainConfig)}
     p = CommandParser(prog='pneumo-train', description='Train a pneumonia classifier on chest X-rays (Kermany et al. '
                       '2018, CC BY 4.0) and write model.pkl, model.pth, model.onnx, metrics.json, model_card.md and plots. For learning, not for diagnosis.')
-    p.add_argument('--data', type=str, default=None, help='dataset root holding train/ (default: the bundled sample)')
     p.add_argument('--out', type=Path, default=Path('outputs'), help='output folder (default outputs)')
-    p.add_argument('--arch', default=d['arch'], help=f"architecture (default {d['arch']}): xray_cnn, xresnet18/34/50, "
-                   'resnet18/34/50, vgg16_bn, vgg19_bn, squeezenet1_1, or a timm name')
-    p.add_argument('--pretrained', action=argparse.BooleanOptionalAction, default=None,
-                   help='start from ImageNet weights (default: yes for pretrainable architectures)')
-    p.add_argument('--size', type=positive_int, default=d['size'], help=f"image size in pixels (default {d['size']})")
-    p.add_argument('--epochs', type=positive_int, default=d['epochs'], help=f"epochs (default {d['epochs']})")
-    p.add_argument('--bs', type=positive_int, default=d['bs'], help=f"batch size (default {d['bs']})")
-    p.add_argument('--lr', type=positive_float, default=None, help='learning rate (default: found by lr_find)')
-    p.add_argument('--task', choices=TASK_NAMES, default=d['task'], help=f"{' or '.join(TASK_NAMES)} (default {d['task']})")
-    p.add_argument('--seed', type=int, default=d['seed'], help=f"random seed (default {d['seed']})")
-    p.add_argument('--valid-pct', type=share, default=d['valid_pct'], help=f"share of patients for validation (default {d['valid_pct']})")
-    p.add_argument('--split', type=str, default=None, help='train on the split in this CSV (from pneumo-data split)')
-    p.add_argument('--per-image', action='store_true', help='treat each image as its own patient (file names without patient ids)')
-    p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be decoded, with a warning, instead of stopping')
-    p.add_argument('--method', choices=['squish', 'pad', 'crop'], default=d['method'], help=f"how images are resized (default {d['method']})")
-    p.add_argument('--no-augment', dest='augment', action='store_false', help='train without augmentation')
-    for name, what in [('max_rotate', 'largest rotation, in degrees'), ('min_zoom', 'smallest zoom (below 1: zoom out)'),
-                       ('max_zoom', 'largest zoom'), ('max_aspect', 'largest stretch of the aspect ratio'),
-                       ('max_lighting', 'largest change of brightness and contrast')]:
-        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help=f'augmentation: {what} (default {d[name]})')
-    p.add_argument('--flip', action='store_true', help='add horizontal flips to the augmentation')
-    p.add_argument('--mixup', type=float, default=d['mixup'], help=f"MixUp's Beta parameter (default {d['mixup']}: none)")
-    p.add_argument('--equalize', choices=['clahe', 'equalize'], default=None,
-                   help='equalise the contrast of every image, in training and in prediction (default: no)')
-    p.add_argument('--crop', choices=['lungs', 'none'], default=d['crop'], type=str.lower,
-                   help=f"crop every image to the box around its lungs, in training and in prediction, or not (default {d['crop']})")
-    p.add_argument('--monitor', default=d['monitor'], help=f"validation measure picking the best checkpoint (default {d['monitor']})")
-    p.add_argument('--patience', type=positive_int, default=None, help='stop after this many epochs without improvement')
-    p.add_argument('--min-sensitivity', type=probability, default=None, help="choose the operating threshold as the highest "
-                   "one reaching this validation sensitivity (default: Youden's J)")
-    p.add_argument('--threshold-rule', choices=['stressed', 'clean'], default=d['threshold_rule'],
-                   help='choose the threshold over the validation X-rays and their stressed copies (stressed, the default) or alone')
-    p.add_argument('--workers', type=int, default=None, help='DataLoader worker processes (default: all CPUs with a GPU, all but one without)')
-    p.add_argument('--no-stress', dest='stress', action='store_false', help='skip the stress test of framing after training')
-    return p
-
-def config_from_args(a:argparse.Namespace) -> TrainConfig:
-    "The `TrainConfig` of arguments parsed by `train_parser`"
-    kw = {k: v for k, v in vars(a).items() if k in TrainConfig.__dataclass_fields__}
-    if kw.get('crop') == 'none': kw['crop'] = None   # `--crop none`: the whole X-ray
-    return TrainConfig(**kw)
+    return add_config_options(p, TrainConfig)
 
 def _train(a) -> int:
     from fastai.torch_core import rank_distrib
@@ -433,7 +308,7 @@ def pneumo_evaluate(argv:list|None=None, # arguments (default: the command line)
     return run_command(evaluate_parser(), _evaluate, argv)
 
 # %% ../nbs/11_app.ipynb #0a51a47e
-port_number = _number_type('port_number', int, lambda v: 1 <= v <= 65535, 'a port number from 1 to 65535')
+port_number = number_type('port_number', whole=True, at_least=1, at_most=65535, what='a port number from 1 to 65535')
 
 def app_parser() -> CommandParser:
     "The argument parser of `pneumo-app`"
@@ -448,9 +323,9 @@ def app_parser() -> CommandParser:
 
 def _app(a) -> int:
     import contextlib, io, time
-    from pneumo_nb.app import xray_app, toy_model, model_card_of, _gradio
+    from pneumo_nb.app import xray_app, toy_model, model_card_of, gradio_module
     from pneumo_nb.inference import load_model
-    try: _gradio()   # says how to install Gradio before anything is trained
+    try: gradio_module()   # says how to install Gradio before anything is trained
     except ImportError as e:
         print(f'pneumo-app: error: {e}', file=sys.stderr)
         return 1

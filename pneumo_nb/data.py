@@ -12,11 +12,12 @@ import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
 from fastcore.all import *
 from fastai.vision.all import *
+from .config import PneumoError, check_number, POSITIVE_INT
 
 # %% auto #0
 __all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'DICOM_EXTS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
-           'sample_path', 'image_files', 'DicomError', 'is_dicom', 'read_dicom', 'load_xray', 'XRayImage',
-           'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays', 'image_problem',
+           'sample_path', 'image_files', 'DicomError', 'pydicom_module', 'is_dicom', 'read_dicom', 'load_xray',
+           'XRayImage', 'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays', 'image_problem',
            'find_bad_images', 'dataset_summary', 'PatientIdError', 'patient_id', 'pneumonia_cause', 'xray_table',
            'patients_across_splits', 'patient_split', 'split_report', 'patients_on_both_sides', 'write_atomic',
            'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'chest_xray_dls', 'class_weights',
@@ -46,10 +47,11 @@ def image_files(path:Path, # folder to search, recursively
 # %% ../nbs/00_data.ipynb #dd5d0ca6
 DICOM_EXTS = {'.dcm', '.dicom'}  # names that say DICOM; any file with 'DICM' at byte 128 is read as DICOM too
 
-class DicomError(ValueError):
+class DicomError(PneumoError):
     "A DICOM file that cannot be turned into an X-ray image, or DICOM support that is not installed"
 
-def _pydicom():
+def pydicom_module():
+    "The `pydicom` module, imported when a DICOM file is first read, or a `DicomError` that says how to install it"
     try: import pydicom
     except ImportError:
         raise DicomError("Reading DICOM files needs pydicom, which is not installed: pip install 'pneumo-nb[dicom]'") from None
@@ -66,7 +68,7 @@ def is_dicom(fn, # a path (anything else: False)
 
 def _dicom_dataset(fn):
     "The pydicom dataset of `fn`, with a clear `DicomError` when it is not DICOM or not an image"
-    pydicom = _pydicom()
+    pydicom = pydicom_module()
     try: ds = pydicom.dcmread(fn)
     except pydicom.errors.InvalidDicomError:   # some writers leave out the 128-byte preamble and the file meta header
         try: ds = pydicom.dcmread(fn, force=True)
@@ -153,7 +155,7 @@ class XRayImage(PILImage):
         return im
 
 # %% ../nbs/00_data.ipynb #f5332aba
-class LayoutError(ValueError):
+class LayoutError(PneumoError):
     "The folder is not laid out like the chest X-ray dataset"
 
 def _listing(path:Path, n=8) -> str:
@@ -221,7 +223,7 @@ def make_synthetic_xrays(dest:Path, # folder to create (the dataset root); exist
                          naming:str='kaggle', # file names as in 'kaggle' (and Mendeley Data v2) or 'mendeley_v3'
                         ) -> Path:
     "Write a synthetic dataset in the chest X-ray layout and naming to `dest`; return `dest`"
-    if naming not in NAMINGS: raise ValueError(f"naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
+    if naming not in NAMINGS: raise PneumoError(f"naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
     dest, rng, pid = Path(dest), np.random.default_rng(seed), 0
     for split in splits:
         for cls in CLASSES:
@@ -279,7 +281,7 @@ _name_res = (re.compile(r'^(?P<patient>(?:NORMAL\d*-)?IM-\d+)-\d+(?:-\d+)?$'),  
              re.compile(r'^(?P<patient>person\d+_(?P<cause>bacteria|virus))_\d+(?:_\d+)?$'),           # Kaggle / v2, pneumonia
              re.compile(r'^(?P<cause>NORMAL|BACTERIA|VIRUS)-(?P<patient>\d+)-\d+(?:-\d+)?$'))          # Mendeley v3
 
-class PatientIdError(ValueError):
+class PatientIdError(PneumoError):
     "A file name from which no patient id can be read"
 
 def _parse_name(fn) -> dict:
@@ -323,7 +325,7 @@ def xray_table(path:Path, # dataset root, checked with `check_layout`
               ) -> pd.DataFrame:
     "One row per image of `path/split`: `path` (relative to `path`), `label`, `cause` and `patient`"
     root = check_layout(path)
-    if split not in SPLITS: raise ValueError(f"split must be one of {', '.join(SPLITS)}, not '{split}'")
+    if split not in SPLITS: raise PneumoError(f"split must be one of {', '.join(SPLITS)}, not '{split}'")
     if not (root/split).is_dir(): raise LayoutError(f"'{root}' has no {split}/ folder (found {_listing(root)})")
     check_class_folders(root/split)
     def cause(f, c):
@@ -362,11 +364,11 @@ def patient_split(items:pd.DataFrame, # image table from `xray_table`, with `pat
                  ) -> pd.DataFrame:
     "Copy of `items` with a `split` column ('train' or 'valid'), whole patients on each side, classes in proportion"
     from sklearn.model_selection import StratifiedGroupKFold
-    if not 0 < valid_pct <= 0.5: raise ValueError(f"valid_pct must be above 0 and at most 0.5, not {valid_pct}")
+    if not 0 < valid_pct <= 0.5: raise PneumoError(f"valid_pct must be above 0 and at most 0.5, not {valid_pct}")
     k = round(1 / valid_pct)
     n_patients = items.groupby(stratify).patient.nunique()
     if n_patients.min() < k:
-        raise ValueError(f"valid_pct={valid_pct} needs at least {k} patients of each class; found "
+        raise PneumoError(f"valid_pct={valid_pct} needs at least {k} patients of each class; found "
                          + ', '.join(f'{n} {c}' for c, n in n_patients.items()))
     folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     _, valid_idx = next(folds.split(items, items[stratify], groups=items.patient))
@@ -414,7 +416,7 @@ def save_split(table:pd.DataFrame, # image table with a `split` column
     "Write the split in `table` to the CSV `fname` atomically"
     fname = Path(fname)
     missing = [c for c in SPLIT_COLUMNS if c not in table.columns]
-    if missing: raise ValueError(f"The table has no {', '.join(missing)} column: a split needs {', '.join(SPLIT_COLUMNS)}")
+    if missing: raise PneumoError(f"The table has no {', '.join(missing)} column: a split needs {', '.join(SPLIT_COLUMNS)}")
     return write_atomic(fname, lambda tmp: table[SPLIT_COLUMNS].to_csv(tmp, index=False))
 
 def load_split(fname:Path, # CSV written by `save_split` (or by `pneumo-data split`)
@@ -424,9 +426,9 @@ def load_split(fname:Path, # CSV written by `save_split` (or by `pneumo-data spl
     if not fname.is_file(): raise FileNotFoundError(f"Split file '{fname}' does not exist")
     table = pd.read_csv(fname, keep_default_na=False).replace({'cause': {'': None}})
     missing = [c for c in ['path', 'label', 'patient', 'split'] if c not in table.columns]
-    if missing: raise ValueError(f"Split file '{fname}' has no {', '.join(missing)} column (found {', '.join(table.columns)})")
+    if missing: raise PneumoError(f"Split file '{fname}' has no {', '.join(missing)} column (found {', '.join(table.columns)})")
     wrong = set(table.split) - {'train', 'valid'}
-    if wrong: raise ValueError(f"Split file '{fname}': the split column holds {sorted(wrong)}; expected 'train' or 'valid'")
+    if wrong: raise PneumoError(f"Split file '{fname}': the split column holds {sorted(wrong)}; expected 'train' or 'valid'")
     return table
 
 # %% ../nbs/00_data.ipynb #d534d363
@@ -447,21 +449,18 @@ def xray_block(size:int=224, # images are resized to size x size
               ) -> DataBlock:
     "A `DataBlock` for a table of X-rays with absolute `path`s and a `split` column"
     if method not in ResizeMethod._fields and method not in [ResizeMethod.Squish, ResizeMethod.Pad, ResizeMethod.Crop]:
-        raise ValueError(f"method must be 'squish', 'pad' or 'crop', not {method!r}")
+        raise PneumoError(f"method must be 'squish', 'pad' or 'crop', not {method!r}")
     if normalize is not None and normalize not in _norm_stats:
-        raise ValueError(f"normalize must be 'imagenet', 'xray' or None, not {normalize!r}")
+        raise PneumoError(f"normalize must be 'imagenet', 'xray' or None, not {normalize!r}")
     tfms = [*L(batch_tfms)] + ([Normalize.from_stats(*_norm_stats[normalize])] if normalize else [])
     return DataBlock(blocks=(ImageBlock(XRayImage), CategoryBlock(vocab=VOCABS[label])),
                      get_x=item_path, get_y=ColReader(label), splitter=ColSplitter('split', on='valid'),
                      item_tfms=Resize(size, method=method, pad_mode=PadMode.Zeros), batch_tfms=tfms)
 
 # %% ../nbs/00_data.ipynb #56512ca3
-class BadImagesError(ValueError):
+class BadImagesError(PneumoError):
     "Image files that cannot be decoded, found before training"
 
-def _positive_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-        raise ValueError(f"{name} must be a positive whole number, not {v!r}")
 
 def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the bundled sample
                    size:int=224, # images are resized to size x size
@@ -479,13 +478,13 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
                   ) -> DataLoaders:
     "`DataLoaders` for the `train/` folder of `path`, split by patient, every image checked first"
     path = check_layout(ifnone(path, sample_path()))
-    _positive_int('size', size); _positive_int('bs', bs)
-    if task not in TASKS: raise ValueError(f"task must be 'binary' or 'cause', not {task!r}")
+    check_number('size', size, **POSITIVE_INT); check_number('bs', bs, **POSITIVE_INT)
+    if task not in TASKS: raise PneumoError(f"task must be 'binary' or 'cause', not {task!r}")
     label = TASKS[task]
     if split is not None: table = load_split(split)
     else: table = patient_split(xray_table(path, per_image=per_image), valid_pct, seed, stratify='label')
     if table[label].isna().any():
-        raise ValueError(f"task='cause' needs the cause in every PNEUMONIA file name; {table[label].isna().sum()} have none")
+        raise PneumoError(f"task='cause' needs the cause in every PNEUMONIA file name; {table[label].isna().sum()} have none")
     files = [path/p for p in table.path]
     if missing := [str(f) for f in files if not f.exists()]:
         raise FileNotFoundError(f"{len(missing)} images of the split are not in '{path}', e.g. {missing[0]}")
@@ -500,7 +499,7 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
         warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be decoded:\n{listing}")
         table = table[~pd.Series([str(f) for f in files]).isin(set(bad.path)).values].reset_index(drop=True)
     n_train = (table.split == 'train').sum()
-    if bs > n_train: raise ValueError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")
+    if bs > n_train: raise PneumoError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")
     df = table.assign(path=[str(path/p) for p in table.path])
     dls = xray_block(size, method, batch_tfms, normalize, label).dataloaders(df, bs=bs, **kwargs)
     dls.table, dls.path = table, path
@@ -513,7 +512,7 @@ def class_weights(dls:DataLoaders, # DataLoaders whose training split sets the w
     from sklearn.utils.class_weight import compute_class_weight
     ys = np.array([int(y) for y in dls.train_ds.tls[1]])
     if absent := [c for i, c in enumerate(dls.vocab) if i not in ys]:
-        raise ValueError(f"The training split has no {', '.join(absent)} images: cannot weight classes")
+        raise PneumoError(f"The training split has no {', '.join(absent)} images: cannot weight classes")
     w = compute_class_weight('balanced', classes=np.arange(len(dls.vocab)), y=ys)
     return tensor(w).float()
 
@@ -534,7 +533,7 @@ def image_sizes(files, # image files
     "Width, height and mode of each file, read from the file headers only (fast)"
     def _size(f):
         if is_dicom(f):
-            ds = _pydicom().dcmread(f, stop_before_pixels=True)
+            ds = pydicom_module().dcmread(f, stop_before_pixels=True)
             return (str(f), Path(f).parent.name, int(ds.Columns), int(ds.Rows), f"DICOM {ds.get('PhotometricInterpretation', '')}")
         with Image.open(f) as im: return (str(f), Path(f).parent.name, *im.size, im.mode)
     rows = parallel(_size, L(files), n_workers=n_workers, threadpool=True, progress=False)
@@ -578,11 +577,11 @@ def xray_dicom(src, # an X-ray: a path, a PIL image or an array that `load_xray`
                rescale:tuple=(1., 0.), # (slope, intercept): modality value = stored value * slope + intercept
               ) -> Path:
     "Write `src` as a single-frame digital X-ray DICOM file that `read_dicom` shows as `src`: for tests, demos and the app"
-    pydicom = _pydicom()
+    pydicom = pydicom_module()
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, DigitalXRayImageStorageForPresentation
-    if bits not in (8, 12, 16): raise ValueError(f"bits must be 8, 12 or 16, not {bits!r}")
-    if photometric not in ('MONOCHROME1', 'MONOCHROME2'): raise ValueError(f"photometric must be 'MONOCHROME1' or 'MONOCHROME2', not {photometric!r}")
+    if bits not in (8, 12, 16): raise PneumoError(f"bits must be 8, 12 or 16, not {bits!r}")
+    if photometric not in ('MONOCHROME1', 'MONOCHROME2'): raise PneumoError(f"photometric must be 'MONOCHROME1' or 'MONOCHROME2', not {photometric!r}")
     g = np.asarray(load_xray(src).convert('L'), dtype=np.float64) / 255
     if photometric == 'MONOCHROME1': g = 1 - g
     top = 2 ** bits - 1
@@ -590,7 +589,7 @@ def xray_dicom(src, # an X-ray: a path, a PIL image or an array that `load_xray`
     slope, intercept = rescale
     stored = np.round((m - intercept) / slope)
     if stored.min() < 0 or stored.max() > top:
-        raise ValueError(f"window {window} and rescale {rescale} need stored values from {stored.min():.0f} to {stored.max():.0f}, "
+        raise PneumoError(f"window {window} and rescale {rescale} need stored values from {stored.min():.0f} to {stored.max():.0f}, "
                          f"outside the {bits}-bit range 0 to {top}")
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = DigitalXRayImageStorageForPresentation, generate_uid()

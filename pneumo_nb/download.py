@@ -12,6 +12,7 @@ from fastcore.basics import noop
 from fastcore.foundation import L
 from fastprogress.fastprogress import progress_bar
 from fastai.data.external import fastai_path
+from .config import PneumoError
 from . import __version__
 from .data import CLASSES, SPLITS, LayoutError, check_layout, sample_path
 
@@ -30,7 +31,7 @@ def kaggle_dataset_url(dataset:str=KAGGLE_DATASET, # 'owner/name', as in the dat
                       ) -> str:
     "Address of Kaggle's API endpoint that downloads `dataset` as one zip file"
     if not re.fullmatch(r'[\w.-]+/[\w.-]+', dataset):
-        raise ValueError(f"Kaggle dataset should be written 'owner/name', like {KAGGLE_DATASET!r}; got {dataset!r}")
+        raise PneumoError(f"Kaggle dataset should be written 'owner/name', like {KAGGLE_DATASET!r}; got {dataset!r}")
     return f'https://www.kaggle.com/api/v1/datasets/download/{dataset}'
 
 # %% ../nbs/01_download.ipynb #06af38c8
@@ -66,11 +67,11 @@ def kaggle_credentials(missing_ok:bool=False, # return `None` instead of raising
     for fn in kaggle_config_files():
         if not fn.is_file(): continue
         try: cfg = json.loads(fn.read_text())
-        except ValueError as e: raise ValueError(f"'{fn}' is not valid JSON ({e}); expected "
+        except ValueError as e: raise PneumoError(f"'{fn}' is not valid JSON ({e}); expected "
                                                  '{"username": "...", "key": "..."} as downloaded from kaggle.com') from None
         if not (isinstance(cfg, dict) and cfg.get('username') and cfg.get('key')):
             found = sorted(cfg) if isinstance(cfg, dict) else type(cfg).__name__
-            raise ValueError(f"'{fn}' should hold a 'username' and a 'key'; found {found}")
+            raise PneumoError(f"'{fn}' should hold a 'username' and a 'key'; found {found}")
         return cfg['username'], cfg['key']
     if missing_ok: return None
     looked = ', '.join(f"'{f}'" for f in kaggle_config_files())
@@ -158,7 +159,7 @@ def download_file(url:str, # address of the file (http or https)
     return part.replace(dest)
 
 # %% ../nbs/01_download.ipynb #f6de8051
-class UnsafeArchiveError(ValueError):
+class UnsafeArchiveError(PneumoError):
     "An archive with an entry that would be written outside the folder it is unpacked into"
 
 def _entry_problem(name:str) -> str|None:
@@ -186,7 +187,7 @@ def check_archive(archive:Path, # a zip or tar file (.tar, .tar.gz, .tgz, .tar.b
         with zipfile.ZipFile(archive) as zf: entries = [(i.filename, _zip_problem(i)) for i in zf.infolist()]
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as tf: entries = [(m.name, _tar_problem(m)) for m in tf.getmembers()]
-    else: raise ValueError(f"'{archive}' is neither a zip nor a tar file; if it is a broken download, delete it and "
+    else: raise PneumoError(f"'{archive}' is neither a zip nor a tar file; if it is a broken download, delete it and "
                            f"download again")
     for name, problem in entries:
         if problem: raise UnsafeArchiveError(f"Refusing to unpack '{archive.name}': entry {name!r} is {problem}, "
@@ -262,7 +263,7 @@ def download_chest_xray(dest:Path|None=None, # folder to put `chest_xray/` in; d
                        ) -> Path:
     "Download the pediatric chest X-ray dataset (Kermany et al. 2018, CC BY 4.0) to `dest/chest_xray`; return it, checked"
     if source not in (*CHEST_XRAY_SOURCES, 'auto'):
-        raise ValueError(f"source should be 'auto', 'kaggle' or 'mendeley'; got {source!r}")
+        raise PneumoError(f"source should be 'auto', 'kaggle' or 'mendeley'; got {source!r}")
     dest = Path(dest).expanduser() if dest is not None else fastai_path('data')
     root = dest/'chest_xray'
     if root.exists() and not force:

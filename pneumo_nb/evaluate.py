@@ -20,9 +20,10 @@ import cv2
 from PIL import Image
 from fastcore.basics import chunked, noop, defaults
 import torch
+from .config import PneumoError, check_number, POSITIVE_INT
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
                             pneumonia_cause, write_atomic, load_xray)
-from .metrics import (MEASURES, clinical_scores, confusion_table, _scores, _check_pair, _check_probability,
+from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability,
                                calibration_scores, calibration_words)
 from .inference import XRayPredictor
 from .augment import torso_mask
@@ -71,7 +72,7 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
                       ) -> pd.DataFrame:
     "One row per image of `folder`: `path`, `y` (1 = PNEUMONIA), `patient`, and the model's `label` and `probability`"
     table = folder_table(folder)
-    if not len(table): raise ValueError(f"'{folder}' holds no images in NORMAL/ or PNEUMONIA/")
+    if not len(table): raise PneumoError(f"'{folder}' holds no images in NORMAL/ or PNEUMONIA/")
     df = pred.predict_folder(list(table.path), bs=bs, num_workers=num_workers, tta=tta, progress=progress)
     df.insert(1, 'y', (table.label == 'PNEUMONIA').astype(int).values)
     df.insert(2, 'patient', [_patient(Path(f)) for f in table.path])
@@ -79,7 +80,7 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
     if len(bad):
         listing = '\n'.join(f'  {p}: {e}' for p, e in zip(bad.path[:20], bad.error[:20]))
         if not skip_bad:
-            raise ValueError(f"{len(bad)} image(s) in '{folder}' cannot be read, such as {bad.path.iloc[0]}: {bad.error.iloc[0]}. "
+            raise PneumoError(f"{len(bad)} image(s) in '{folder}' cannot be read, such as {bad.path.iloc[0]}: {bad.error.iloc[0]}. "
                              "Fix or remove them, or pass skip_bad=True (--skip-bad on the command line) to leave them out"
                              + (f':\n{listing}' if len(bad) > 1 else ''))
         warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be read:\n{listing}")
@@ -88,11 +89,11 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
 # %% ../nbs/09_evaluate.ipynb #17d0a68f
 def _resamples(groups, n:int, n_boot:int, seed:int):
     "Indices of `n_boot` bootstrap resamples of `n` X-rays: whole patients when `groups` gives each X-ray's patient, else X-rays"
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1: raise ValueError(f"n_boot must be a positive whole number, not {n_boot!r}")
+    check_number('n_boot', n_boot, **POSITIVE_INT)
     if groups is None: clusters = [np.array([i]) for i in range(n)]
     else:
         g = np.asarray(groups)
-        if len(g) != n: raise ValueError(f"groups has {len(g)} values but y_true has {n}: give the patient of each X-ray")
+        if len(g) != n: raise PneumoError(f"groups has {len(g)} values but y_true has {n}: give the patient of each X-ray")
         clusters = [np.flatnonzero(g == u) for u in pd.unique(g)]
     rng = np.random.default_rng(seed)
     for _ in range(n_boot): yield np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
@@ -107,10 +108,10 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                  measures:tuple=MEASURES, # the measures to resample (leaving out the ROC AUC makes it faster)
                 ) -> dict:
     "Percentile bootstrap interval `(low, high)` of each of `measures`"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    if not 0 < level < 1: raise ValueError(f"level must be between 0 and 1, not {level!r}")
-    samples = [_scores(yt[idx], p[idx], threshold, auc='roc_auc' in measures) for idx in _resamples(groups, len(yt), n_boot, seed)]
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
+    if not 0 < level < 1: raise PneumoError(f"level must be between 0 and 1, not {level!r}")
+    samples = [scores_at(yt[idx], p[idx], threshold, auc='roc_auc' in measures) for idx in _resamples(groups, len(yt), n_boot, seed)]
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     res = {}
     for m in measures:
@@ -132,8 +133,8 @@ def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = 
                        n_bins:int=10, # equal-width bins of the expected calibration error
                       ) -> dict:
     "The Brier score and the expected calibration error of `y_prob`, each with its 95% percentile-bootstrap interval"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
     whole = calibration_scores(yt, p, n_bins)
     boot = [calibration_scores(yt[i], p[i], n_bins) for i in _resamples(groups, len(yt), n_boot, seed)]
     return {m: {'value': whole[m], 'ci95': np.percentile([b[m] for b in boot], [2.5, 97.5]).tolist()} for m in whole} | {'n_bins': n_bins}
@@ -152,8 +153,8 @@ def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NO
                      **kwargs, # passed to the curve's `plot`
                     ):
     "The reliability diagram (scikit-learn's `CalibrationDisplay`): the share of pneumonia against the mean probability in each bin"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
     if ax is None: _, ax = plt.subplots(figsize=(4.5, 4.3))
     ece = calibration_scores(yt, p, n_bins)['ece']
     CalibrationDisplay.from_predictions(yt, p, n_bins=n_bins, ax=ax, name=f'{name} (ECE {ece:.3f})', **kwargs)
@@ -169,7 +170,7 @@ def evaluation_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = N
                       seed:int=0, # seeds the bootstrap
                      ) -> dict:
     "Measures with 95% intervals, threshold, counts, confusion matrix and classification report, as a JSON-ready dict"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
     scores = clinical_scores(yt, p, threshold)
     ci = bootstrap_ci(yt, p, threshold, groups, n_boot, seed=seed)
     cm = confusion_table(yt, (p >= threshold).astype(int))
@@ -229,7 +230,7 @@ def plot_threshold_effect(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0
                           threshold:float|None=None, # the stored operating threshold, marked
                           ax=None):
     "Sensitivity and specificity against the threshold"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
     ts = np.linspace(0, 1, 201)
     sens = [(p[yt == 1] >= t).mean() if (yt == 1).any() else np.nan for t in ts]
     spec = [(p[yt == 0] < t).mean() if (yt == 0).any() else np.nan for t in ts]
@@ -260,9 +261,9 @@ def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMA
                   seed:int=0, # seeds the bootstrap
                  ) -> dict:
     "For each series present: its X-rays, the measure that applies (specificity of normals, sensitivity of pneumonia, accuracy of a mixed series), its value and 95% interval"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
     series = np.array([xray_series(f) for f in paths])
-    if len(series) != len(yt): raise ValueError(f"paths has {len(series)} names for {len(yt)} X-rays: give one per X-ray")
+    if len(series) != len(yt): raise PneumoError(f"paths has {len(series)} names for {len(yt)} X-rays: give one per X-ray")
     g = np.asarray(groups) if groups is not None else np.arange(len(yt))
     right = (p >= threshold).astype(int) == yt
     out = {}
@@ -295,7 +296,7 @@ def evaluate_folder(pred:XRayPredictor, # the model
                    ) -> tuple:
     "Score `pred` on `folder`: (report dict, predictions table); with `out`, also report.json, predictions.csv and three figures"
     threshold = ifnone(threshold, pred.threshold)
-    if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
+    if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
     df = folder_predictions(pred, folder, tta=tta, bs=bs, num_workers=num_workers, skip_bad=skip_bad, progress=progress)
     rep = evaluation_report(df.y, df.probability, threshold, groups=df.patient, n_boot=n_boot)
     rep.update(folder=str(folder), tta=tta, model=repr(pred), calibrated=bool(getattr(pred, 'calibration', None)),
@@ -318,7 +319,7 @@ def compare_reports(reports:dict, # name -> report from `evaluation_report` / `e
                    ) -> pd.DataFrame:
     "Measures of several models side by side, each as `value [low, high]`"
     ns = {k: r['n_images'] for k, r in reports.items()}
-    if len(set(ns.values())) > 1: raise ValueError(f"The reports are on different numbers of images ({ns}): compare models on the same images")
+    if len(set(ns.values())) > 1: raise PneumoError(f"The reports are on different numbers of images ({ns}): compare models on the same images")
     fmt = lambda r, m: f"{r[m]['value']:.3f} [{r[m]['ci95'][0]:.3f}, {r[m]['ci95'][1]:.3f}]"
     df = pd.DataFrame({k: {m: fmt(r, m) for m in measures} for k, r in reports.items()}).T
     df['threshold'] = [round(r['threshold'], 3) for r in reports.values()]
@@ -337,13 +338,13 @@ def paired_bootstrap(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NO
                      names:tuple=('A', 'B'), # the two models' names, for the columns
                     ) -> pd.DataFrame:
     "Each measure of A and of B on the same X-rays, and B - A with its 95% paired-bootstrap interval"
-    yt, pa = _check_pair(y_true, y_prob_a, 'y_prob_a')
-    _, pb = _check_pair(y_true, y_prob_b, 'y_prob_b')
-    pa, pb = _check_probability(pa, 'y_prob_a'), _check_probability(pb, 'y_prob_b')
+    yt, pa = check_pair(y_true, y_prob_a, 'y_prob_a')
+    _, pb = check_pair(y_true, y_prob_b, 'y_prob_b')
+    pa, pb = check_probability(pa, 'y_prob_a'), check_probability(pb, 'y_prob_b')
     auc, diffs = 'roc_auc' in measures, []
-    whole_a, whole_b = _scores(yt, pa, threshold_a, auc=auc), _scores(yt, pb, threshold_b, auc=auc)
+    whole_a, whole_b = scores_at(yt, pa, threshold_a, auc=auc), scores_at(yt, pb, threshold_b, auc=auc)
     for idx in _resamples(groups, len(yt), n_boot, seed):   # the same patients for both models
-        sa, sb = _scores(yt[idx], pa[idx], threshold_a, auc=auc), _scores(yt[idx], pb[idx], threshold_b, auc=auc)
+        sa, sb = scores_at(yt[idx], pa[idx], threshold_a, auc=auc), scores_at(yt[idx], pb[idx], threshold_b, auc=auc)
         diffs.append({m: sb[m] - sa[m] for m in measures})
     rows = {}
     for m in measures:
@@ -370,10 +371,10 @@ def delong_test(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                 level:float=0.95, # coverage of the interval of the difference
                ) -> dict:
     "DeLong's test of two correlated ROC AUCs: each AUC, B - A, its interval, z and the two-sided p-value"
-    yt, pa = _check_pair(y_true, y_prob_a, 'y_prob_a')
-    _, pb = _check_pair(y_true, y_prob_b, 'y_prob_b')
-    if yt.min() == yt.max(): raise ValueError("The ROC AUC needs X-rays of both classes: y_true holds only one")
-    p = np.stack([_check_probability(pa, 'y_prob_a'), _check_probability(pb, 'y_prob_b')])
+    yt, pa = check_pair(y_true, y_prob_a, 'y_prob_a')
+    _, pb = check_pair(y_true, y_prob_b, 'y_prob_b')
+    if yt.min() == yt.max(): raise PneumoError("The ROC AUC needs X-rays of both classes: y_true holds only one")
+    p = np.stack([check_probability(pa, 'y_prob_a'), check_probability(pb, 'y_prob_b')])
     auc, v10, v01 = _structural_components(p[:, yt == 1], p[:, yt == 0])
     cov = np.cov(v10) / v10.shape[1] + np.cov(v01) / v01.shape[1]
     diff, se = auc[1] - auc[0], float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0)))
@@ -479,7 +480,7 @@ def stress_probabilities(pred:XRayPredictor, # the model
     files, tests = list(files), ifnone(tests, STRESS_TESTS)
     changes = tests if clean is not None else {'clean': noop, **tests}
     if clean is not None and len(clean) != len(files):
-        raise ValueError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
+        raise PneumoError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
     dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
                                      num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
     probs = [pred.probabilities(pred.normalize(xb.flatten(0, 1)), tta=tta).reshape(len(xb), len(changes)) for xb in dl]
@@ -498,7 +499,7 @@ def stress_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMA
     "Sensitivity, specificity (with 95% intervals), accuracy and ROC AUC under each change, and the change from `clean`"
     rows = {}
     for name in probs:
-        s = _scores(y_true, probs[name].values, threshold)
+        s = scores_at(y_true, probs[name].values, threshold)
         ci = bootstrap_ci(y_true, probs[name].values, threshold, groups, n_boot, measures=('sensitivity', 'specificity'))
         rows[name] = {'sensitivity': s['sensitivity'], 'sensitivity 95% CI': ci['sensitivity'], 'specificity': s['specificity'],
                       'specificity 95% CI': ci['specificity'], 'accuracy': s['accuracy'], 'roc_auc': s['roc_auc']}
@@ -725,7 +726,7 @@ def append_test_score(log:Path, # the test-score log, e.g. benchmarks/results/te
     log = Path(log)
     old = log.read_text() if log.exists() else ''
     try: seen = [json.loads(l) for l in old.splitlines() if l.strip()]
-    except json.JSONDecodeError as e: raise ValueError(f"'{log}' is not a log of JSON lines ({e}); it was left as it is") from None
+    except json.JSONDecodeError as e: raise PneumoError(f"'{log}' is not a log of JSON lines ({e}); it was left as it is") from None
     looks = 1 + sum(e.get('recipe') == entry.get('recipe') and entry.get('recipe') is not None for e in seen)
     entry = {**entry, 'look': looks}
     if looks > 1: warnings.warn(f"This recipe was scored on the test split {looks - 1} time(s) before (see '{log}'): the log records this look too")

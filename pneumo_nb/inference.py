@@ -13,18 +13,19 @@ import numpy as np, pandas as pd, torch
 from PIL import Image
 from fastai.vision.all import *
 from copy import deepcopy   # after fastai's names, which include copy.copy as `copy`
+from .config import PneumoError, check_number, POSITIVE_INT
 from .data import load_xray, image_files, write_atomic, DicomError, is_dicom
 from .cache import shorter_side_size
 from .metrics import pneumonia_probability, calibrate
-from .models import xray_model, _load_problem
+from .models import xray_model, load_problem
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'export_onnx',
-           'model_file_kind', 'load_model', 'OnnxNetwork', 'prediction_files']
+           'model_file_kind', 'load_model', 'OnnxNetwork', 'unreadable_reason', 'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
-class ModelFileError(ValueError):
+class ModelFileError(PneumoError):
     "A model file that is missing, damaged, or not a model that pneumo_nb can load"
 
 WEIGHTS_FORMAT = 'pneumo_nb weights-only model'  # the `format` written in every model.json
@@ -48,11 +49,11 @@ def _learner_settings(learn:Learner) -> dict:
     training_only = lambda t: getattr(t, 'split_idx', None) == 0 or (isinstance(t, AffineCoordTfm) and t.size is None)
     unknown = [t for t in steps if not isinstance(t, _KNOWN_STEPS) and not training_only(t)]
     if unknown:
-        raise ValueError(f"The learner's DataLoaders prepare validation images with {', '.join(type(t).__name__ for t in unknown)}, "
+        raise PneumoError(f"The learner's DataLoaders prepare validation images with {', '.join(type(t).__name__ for t in unknown)}, "
                          "which an XRayPredictor cannot repeat, so its predictions would differ from the learner's. Use "
                          "`chest_xray_dls` (with `EqualizeContrast` for contrast equalisation), or predict with fastai's `learn.predict`")
     rs = [t for t in steps if isinstance(t, Resize)]
-    if not rs: raise ValueError("The learner's DataLoaders do not resize images (no fastai `Resize` item transform); "
+    if not rs: raise PneumoError("The learner's DataLoaders do not resize images (no fastai `Resize` item transform); "
                                 "build them with `chest_xray_dls` or `xray_block`")
     eq = first(t for t in steps if isinstance(t, EqualizeContrast))
     norms = [t for t in steps if isinstance(t, Normalize)]
@@ -76,8 +77,8 @@ class XRayPredictor:
                  crop:str|None=None, # 'lungs': crop each X-ray to the box around its lungs (`crop_to_lungs`) before resizing
                  calibration:dict|None=None, # maps the network's P(pneumonia) to a calibrated one (`fit_calibration`); `threshold` is on that scale
                 ):
-        if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
-        if crop not in (None, 'lungs'): raise ValueError(f"crop must be 'lungs' or None, not {crop!r}")
+        if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
+        if crop not in (None, 'lungs'): raise PneumoError(f"crop must be 'lungs' or None, not {crop!r}")
         self.vocab, self.arch, self.method, self.pad_mode = list(vocab), arch, str(method), str(pad_mode)
         self.size = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
         self.mean, self.std = tensor(mean).float().view(3, 1, 1), tensor(std).float().view(3, 1, 1)
@@ -94,7 +95,7 @@ class XRayPredictor:
         self._equalize = EqualizeContrast(**self.equalize) if self.equalize else noop
         self.crop, self._crop = crop, CropToLungs() if crop else noop
         self._neg = list(vocab).index('NORMAL') if 'NORMAL' in vocab else None
-        if self._neg is None: raise ValueError(f"vocab must include 'NORMAL'; it is {list(vocab)}")
+        if self._neg is None: raise PneumoError(f"vocab must include 'NORMAL'; it is {list(vocab)}")
 
     @classmethod
     def from_learner(cls, learn:Learner, # a trained learner, e.g. from `train_xray` or `load_learner`
@@ -239,12 +240,12 @@ def _write_settings(self:XRayPredictor, js:Path, **files):
 def export_weights(self:XRayPredictor, fname:Path='model.pth', # the state dict; the settings go next to it, as .json
                   ) -> Path:
     "Write the weights-only form: `fname` (state dict) and `fname` with suffix `.json` (settings)"
-    if self.runtime != 'torch': raise ValueError("This predictor runs an ONNX model, which has no PyTorch weights to export")
+    if self.runtime != 'torch': raise PneumoError("This predictor runs an ONNX model, which has no PyTorch weights to export")
     if self.arch is None:
-        raise ValueError("The architecture name is unknown, so the weights-only form could not be loaded again: "
+        raise PneumoError("The architecture name is unknown, so the weights-only form could not be loaded again: "
                          "pass `arch=` to `XRayPredictor.from_learner` (e.g. arch='xray_cnn')")
     fname = Path(fname)
-    if fname.suffix.lower() in ('.json', '.onnx'): raise ValueError(f"fname is the state dict file, e.g. model.pth, not {fname.name!r}")
+    if fname.suffix.lower() in ('.json', '.onnx'): raise PneumoError(f"fname is the state dict file, e.g. model.pth, not {fname.name!r}")
     sd = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
     write_atomic(fname, lambda tmp: torch.save(sd, tmp))
     self._write_settings(fname.with_suffix('.json'), weights=fname.name)
@@ -264,9 +265,9 @@ def export_weights(learn:Learner, # the trained learner
 def export_onnx(self:XRayPredictor, fname:Path='model.onnx', # the network; the settings go next to it, as .json
                ) -> Path:
     "Write the ONNX form: `fname` (the network, with a dynamic batch axis) and `fname` with suffix `.json` (settings)"
-    if self.runtime != 'torch': raise ValueError("This predictor runs an ONNX model already: copy its file instead")
+    if self.runtime != 'torch': raise PneumoError("This predictor runs an ONNX model already: copy its file instead")
     fname = Path(fname)
-    if fname.suffix.lower() != '.onnx': raise ValueError(f"fname must end in .onnx, not {fname.name!r}")
+    if fname.suffix.lower() != '.onnx': raise PneumoError(f"fname must end in .onnx, not {fname.name!r}")
     net = deepcopy(self.model).float().cpu().eval().to(memory_format=torch.contiguous_format)
     x = torch.zeros(2, 3, *self.size)   # a batch of 2: torch.export fixes an axis whose example has size 1
     def write(tmp):
@@ -309,7 +310,7 @@ def _load_pickle(fname:Path, device) -> Learner:
             warnings.simplefilter('ignore')   # fastai's notice that unpickling runs code: the caller opted in with trust_pickle
             learn = load_learner(fname, cpu=device is None or torch.device(device).type == 'cpu')
     except Exception as e:
-        raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}). "
+        raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({load_problem(e)}). "
                              "It may be truncated, damaged, written by another library version, or not a model at all: "
                              "export it again with `pneumo-train` or `export_learner`") from None
     if not isinstance(learn, Learner):
@@ -346,7 +347,7 @@ def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:
     if not weights.exists(): raise ModelFileError(f"'{weights}' (the weights named by '{js}') does not exist")
     try: sd = sd if sd is not None else torch.load(weights, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ModelFileError(f"'{weights}' is not a readable state dict ({_load_problem(e)}); it may be truncated or "
+        raise ModelFileError(f"'{weights}' is not a readable state dict ({load_problem(e)}); it may be truncated or "
                              "damaged, or not a weights-only file") from None
     if not isinstance(sd, dict): raise ModelFileError(f"'{weights}' holds a {type(sd).__name__}, not a state dict")
     try: model = xray_model(meta['arch'], n_out=len(meta['vocab']))
@@ -382,7 +383,7 @@ def load_model(fname:Path, # `model.pth` or `model.json` (weights only), `model.
             obj = None
         except Exception as e:
             if not trust_pickle:
-                raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({_load_problem(e)}): it may be "
+                raise ModelFileError(f"'{fname}' is not a model file pneumo_nb can read ({load_problem(e)}): it may be "
                                      "truncated or damaged; export it again with `pneumo-train`") from None
             obj = None
         if isinstance(obj, dict): return _load_weights(fname, device, sd=obj)   # read once
@@ -453,11 +454,12 @@ class _XRayFiles(torch.utils.data.Dataset):
         try: im = self.pred.read(self.files[i])
         except Exception as e:   # the table's `path` column names the file, so the message need not
             msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
-                   if isinstance(e, IsADirectoryError) else _image_error(e))
+                   if isinstance(e, IsADirectoryError) else unreadable_reason(e))
             return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg
         return self.pred.prepare(im), ''   # read: whatever fails now is a bug to see, not an unreadable file
 
-def _image_error(e:Exception) -> str:
+def unreadable_reason(e:Exception) -> str:
+    "Why an image file could not be read, in words for the table's `error` column, from the exception its reading raised"
     if isinstance(e, Image.UnidentifiedImageError): return 'not an image file that PIL can read'
     if isinstance(e, DicomError): return str(e)
     return f'cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt'
@@ -470,9 +472,7 @@ def loader_workers(self:XRayPredictor, n:int, # X-rays to prepare
                   ) -> int:
     "Loader processes preparing X-rays while the network predicts: `num_workers` if given; else, for more than one batch, every CPU core (8 at most) with a GPU, `on_cpu` without; never more than there are batches"
     if num_workers is not None:
-        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-            raise ValueError(f"num_workers must be 0 or a positive whole number, not {num_workers!r}")
-        return num_workers
+        return check_number('num_workers', num_workers, whole=True, at_least=0)
     return min(defaults.cpus if self.device.type == 'cuda' else on_cpu, 8, n // bs) if n > bs else 0
 
 def prediction_files(paths, # image files and folders, or one of them
@@ -493,7 +493,7 @@ def predict_folder(self:XRayPredictor, paths, # folders and image files (folders
                   ) -> pd.DataFrame:
     "Table of `path`, `label`, `probability` of pneumonia, `threshold` and `error`, one row per file"
     bs = ifnone(bs, 64 if self.device.type == 'cuda' else 8)
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be a positive whole number, not {bs!r}")
+    check_number('bs', bs, **POSITIVE_INT)
     files = prediction_files(paths)
     dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers))
     probs, errors = [], []

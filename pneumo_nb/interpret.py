@@ -19,6 +19,7 @@ from fastai.torch_core import TensorImage, show_image, to_np
 from fastai.learner import Learner
 from fastai.interpret import ClassificationInterpretation
 from fastai.callback.hook import hook_output, hook_outputs
+from .config import PneumoError, check_number, POSITIVE_INT
 from .data import CLASSES, VOCABS, XRayImage, load_xray
 from .evaluate import folder_table
 from .metrics import calibrate
@@ -38,15 +39,15 @@ def labelled_dl(learn:Learner, # a learner built on `chest_xray_dls` (or loaded 
                 **kwargs # passed to `DataLoader.new`, e.g. `num_workers`
                ):
     "A `DataLoader` of `table`'s X-rays with their labels, prepared like the learner's validation set"
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be a positive whole number, not {bs!r}")
+    check_number('bs', bs, **POSITIVE_INT)
     col, vocab = _label_column(learn), list(learn.dls.vocab)
     if missing := [c for c in ('path', col) if c not in table.columns]:
-        raise ValueError(f"The table has no {', '.join(missing)} column (found {', '.join(map(str, table.columns))})")
+        raise PneumoError(f"The table has no {', '.join(missing)} column (found {', '.join(map(str, table.columns))})")
     if unknown := sorted(set(table[col].dropna()) - set(vocab)):
-        raise ValueError(f"The table's {col} column holds {unknown}, which the model does not know: its classes are {vocab}")
+        raise PneumoError(f"The table's {col} column holds {unknown}, which the model does not know: its classes are {vocab}")
     if n := table[col].isna().sum():
         eg = table.path[table[col].isna()].iloc[0]
-        raise ValueError(f"The model predicts the cause ({', '.join(vocab)}) but {n} X-ray(s) have none, e.g. "
+        raise PneumoError(f"The model predicts the cause ({', '.join(vocab)}) but {n} X-ray(s) have none, e.g. "
                          f"'{eg}': PNEUMONIA file names must hold '_bacteria_' or '_virus_'")
     table = table.assign(path=[str(p) for p in table.path]).reset_index(drop=True)   # `test_dl` takes `str` paths
     return learn.dls.test_dl(table, with_labels=True, bs=bs, **kwargs)
@@ -74,7 +75,7 @@ def cam_layer(model:nn.Module, # a CNN: `xray_cnn`, a `vision_learner` model, a 
     "The default Grad-CAM layer of `model`: its last top-level part that holds a convolution"
     parts = [m for m in model.children() if _has_conv(m)]
     if not parts:
-        raise ValueError(f"{type(model).__name__} has no top-level part holding a convolution: pass the layer to use "
+        raise PneumoError(f"{type(model).__name__} has no top-level part holding a convolution: pass the layer to use "
                          f"as `layer=` (a module of the model, or its name as in `model.named_modules()`)")
     return parts[-1]
 
@@ -86,12 +87,12 @@ def _named_layer(model:nn.Module, layer) -> nn.Module:
         try: return model.get_submodule(layer)
         except AttributeError:
             names = ', '.join(repr(n) for n, _ in model.named_children())
-            raise ValueError(f"The model has no layer named {layer!r}: its top-level layers are {names} "
+            raise PneumoError(f"The model has no layer named {layer!r}: its top-level layers are {names} "
                              f"(names as in `model.named_modules()`, e.g. '0' or '0.7')") from None
     if not isinstance(layer, nn.Module):
         raise TypeError(f"layer must be a module of the model or its name, not {layer!r}")
     if not any(m is layer for m in model.modules()):
-        raise ValueError(f"The layer {_short(layer)} is not part of this model: pass one of its modules, e.g. "
+        raise PneumoError(f"The layer {_short(layer)} is not part of this model: pass one of its modules, e.g. "
                          f"`cam_layer(model)`, or a name from `model.named_modules()`")
     return layer
 
@@ -101,10 +102,10 @@ def _layer_name(model:nn.Module, layer:nn.Module) -> str:
 def _feature_maps(o, model:nn.Module, layer:nn.Module) -> torch.Tensor:
     "The stored output of `layer`, checked to be a batch of feature maps (n, channels, height, width)"
     if o is None:
-        raise ValueError(f"The layer {_layer_name(model, layer)!r} ({_short(layer)}) was not used by the forward pass")
+        raise PneumoError(f"The layer {_layer_name(model, layer)!r} ({_short(layer)}) was not used by the forward pass")
     if not isinstance(o, torch.Tensor) or o.ndim != 4:
         what = f"a tensor of shape {tuple(o.shape)}" if isinstance(o, torch.Tensor) else f"a {type(o).__name__}"
-        raise ValueError(f"The layer {_layer_name(model, layer)!r} ({_short(layer)}) outputs {what}, not feature maps "
+        raise PneumoError(f"The layer {_layer_name(model, layer)!r} ({_short(layer)}) outputs {what}, not feature maps "
                          f"(n, channels, height, width): choose a convolutional layer before the pooling head, "
                          f"e.g. `cam_layer(model)`")
     return o
@@ -114,9 +115,9 @@ def _class_indices(target_class, n:int, n_classes:int, default:torch.Tensor) -> 
     if target_class is None: return default
     t = torch.as_tensor(target_class, dtype=torch.long, device=default.device).flatten()
     if len(t) == 1: t = t.expand(n)
-    if len(t) != n: raise ValueError(f"target_class gives {len(t)} classes for a batch of {n} images: give one, or one per image")
+    if len(t) != n: raise PneumoError(f"target_class gives {len(t)} classes for a batch of {n} images: give one, or one per image")
     if ((t < 0) | (t >= n_classes)).any():
-        raise ValueError(f"target_class {target_class!r} is out of range: the model gives {n_classes} class scores (0 to {n_classes - 1})")
+        raise PneumoError(f"target_class {target_class!r} is out of range: the model gives {n_classes} class scores (0 to {n_classes - 1})")
     return t
 
 def _device(model:nn.Module, x:torch.Tensor) -> torch.device:
@@ -138,7 +139,7 @@ def grad_cam(model:nn.Module, # a CNN classifier
     "Grad-CAM heatmaps of `model` on `x`: a (n, height, width) tensor in [0, 1], on the CPU"
     layer = _named_layer(model, layer)
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise ValueError(f"x must be a batch of images (n, channels, height, width), not {getattr(x, 'shape', type(x))}")
+        raise PneumoError(f"x must be a batch of images (n, channels, height, width), not {getattr(x, 'shape', type(x))}")
     x = x.as_subclass(torch.Tensor).detach().to(_device(model, x)).requires_grad_()
     with _evaluating(model):
         with torch.enable_grad(), hook_output(layer, detach=False) as hook:
@@ -146,7 +147,7 @@ def grad_cam(model:nn.Module, # a CNN classifier
         acts = _feature_maps(hook.stored, model, layer)
         classes = _class_indices(target_class, len(x), scores.shape[1], scores.argmax(1))
         grads, = torch.autograd.grad(scores.gather(1, classes[:, None]).sum(), acts, allow_unused=True)
-        if grads is None: raise ValueError(f"The class scores do not depend on the layer {_layer_name(model, layer)!r}")
+        if grads is None: raise PneumoError(f"The class scores do not depend on the layer {_layer_name(model, layer)!r}")
     weights = grads.mean((2, 3), keepdim=True)                       # one weight per feature map
     cam = F.relu((weights * acts).sum(1, keepdim=True)).detach().float()
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
@@ -178,7 +179,7 @@ def xray_batch(learn:Learner, # a learner, e.g. from `train_xray` or `load_learn
               ) -> TensorImage:
     "The X-rays `srcs` prepared as `learn`'s validation set: one normalized batch, on the learner's device"
     items = [str(s) if isinstance(s, (str, Path)) else XRayImage(load_xray(s).convert('RGB')) for s in L(srcs)]
-    if not items: raise ValueError("srcs holds no X-rays")
+    if not items: raise PneumoError("srcs holds no X-rays")
     if missing := [s for s in items if isinstance(s, str) and not Path(s).is_file()]:
         raise FileNotFoundError(f"Image file '{missing[0]}' does not exist" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ''))
     return first(learn.dls.test_dl(items, bs=len(items)))[0]
@@ -193,7 +194,7 @@ def _cam_parts(obj) -> tuple:
         return (obj.model, lambda srcs: xray_batch(obj, srcs), lambda x: _shown_images(obj.dls, x), list(obj.dls.vocab),
                 getattr(obj, 'threshold', None), getattr(obj, 'calibration', None))
     if getattr(obj, 'runtime', 'torch') != 'torch':
-        raise ValueError("Grad-CAM needs the PyTorch network, and this predictor runs an ONNX model: load the model's "
+        raise PneumoError("Grad-CAM needs the PyTorch network, and this predictor runs an ONNX model: load the model's "
                          "model.pth (the weights-only form) to see where it looked")
     if all(hasattr(obj, a) for a in ('model', 'batch', 'decode', 'vocab')):
         return (obj.model, obj.batch, lambda x: np.stack([obj.decode(o) for o in x]), list(obj.vocab),
@@ -222,7 +223,7 @@ def xray_grad_cam(learn, # a fastai `Learner`, or an `XRayPredictor` (from `load
         probs[:, pos] = calibrate(probs[:, pos], calibration); probs[:, 1 - pos] = 1 - probs[:, pos]
     if target is None: classes = _predicted(probs, vocab, threshold)
     else:
-        if isinstance(target, str) and target not in vocab: raise ValueError(f"target {target!r} is not a class of the model: {vocab}")
+        if isinstance(target, str) and target not in vocab: raise PneumoError(f"target {target!r} is not a class of the model: {vocab}")
         classes = np.full(len(x), vocab.index(target) if isinstance(target, str) else target)
     cams = grad_cam(model, x, target_class=torch.as_tensor(classes), layer=layer)
     return Heatmaps(decode(x), cams, probs, [vocab[c] for c in classes])

@@ -18,34 +18,35 @@ from fastai.torch_core import Tensor, to_np
 from fastai.metrics import AccumMetric
 from fastai.losses import CrossEntropyLossFlat
 from fastai.data.core import DataLoaders
+from .config import PneumoError, check_number, POSITIVE_INT
 from .data import CLASSES, class_weights
 
 # %% auto #0
-__all__ = ['MEASURES', 'CALIBRATIONS', 'confusion_table', 'sensitivity', 'specificity', 'undefined_measures', 'clinical_scores',
-           'choose_threshold', 'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss',
-           'expected_calibration_error', 'calibration_scores', 'calibrate', 'fit_calibration', 'calibration_words',
-           'prior_shift']
+__all__ = ['MEASURES', 'CALIBRATIONS', 'check_pair', 'confusion_table', 'sensitivity', 'specificity', 'check_probability',
+           'undefined_measures', 'scores_at', 'clinical_scores', 'choose_threshold', 'pneumonia_probability',
+           'is_pneumonia', 'clinical_metrics', 'xray_loss', 'expected_calibration_error', 'calibration_scores',
+           'calibrate', 'fit_calibration', 'calibration_words', 'prior_shift']
 
 # %% ../nbs/04_metrics.ipynb #78fba8da
 def _as_1d(x, name:str) -> np.ndarray:
     "`x` (list, array or tensor) as a 1-D NumPy array, with a clear error naming `name` otherwise"
     a = to_np(x) if isinstance(x, Tensor) else np.asarray(x)
-    if a.ndim != 1: raise ValueError(f"{name} must hold one value per X-ray (a 1-D array), not an array of shape {a.shape}")
+    if a.ndim != 1: raise PneumoError(f"{name} must hold one value per X-ray (a 1-D array), not an array of shape {a.shape}")
     return a
 
 def _check_labels(a:np.ndarray, name:str) -> np.ndarray:
     "Check that `a` holds only 0 (NORMAL) and 1 (PNEUMONIA); return it as integers"
     if a.dtype.kind not in 'biuf' or not np.isin(a, [0, 1]).all():
         found = sorted(set(a[~np.isin(a, [0, 1])].tolist()) if a.dtype.kind in 'biuf' else set(a.tolist()), key=str)[:5]
-        raise ValueError(f"{name} must hold 0 (NORMAL) or 1 (PNEUMONIA) for each X-ray; found {found}. "
+        raise PneumoError(f"{name} must hold 0 (NORMAL) or 1 (PNEUMONIA) for each X-ray; found {found}. "
                          "Class indices of a vocab convert with `is_pneumonia(y, vocab)`")
     return a.astype(int)
 
-def _check_pair(y_true, y_other, other_name:str) -> tuple:
+def check_pair(y_true, y_other, other_name:str) -> tuple:
     "`y_true` (checked 0/1 labels) and `y_other` as 1-D arrays of the same, non-zero length"
     yt, yo = _as_1d(y_true, 'y_true'), _as_1d(y_other, other_name)
-    if len(yt) != len(yo): raise ValueError(f"y_true has {len(yt)} values but {other_name} has {len(yo)}: give one of each per X-ray")
-    if len(yt) == 0: raise ValueError("y_true is empty: there are no X-rays to score")
+    if len(yt) != len(yo): raise PneumoError(f"y_true has {len(yt)} values but {other_name} has {len(yo)}: give one of each per X-ray")
+    if len(yt) == 0: raise PneumoError("y_true is empty: there are no X-rays to score")
     return _check_labels(yt, 'y_true'), yo
 
 # %% ../nbs/04_metrics.ipynb #83fa7ad3
@@ -53,14 +54,14 @@ def confusion_table(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NOR
                     y_pred, # predicted class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                    ) -> pd.DataFrame:
     "The confusion matrix as a table: a row per actual class, a column per predicted class"
-    yt, yp = _check_pair(y_true, y_pred, 'y_pred')
+    yt, yp = check_pair(y_true, y_pred, 'y_pred')
     cm = confusion_matrix(yt, _check_labels(yp, 'y_pred'), labels=[0, 1])
     return pd.DataFrame(cm, index=[f'actual {c}' for c in CLASSES], columns=[f'predicted {c}' for c in CLASSES])
 
 # %% ../nbs/04_metrics.ipynb #be8f0837
 def _class_recall(y_true, y_pred, pos_label:int, measure:str, why:str) -> float:
     "Recall of class `pos_label` (1: sensitivity, 0: specificity); `nan`, with a warning naming `measure` and `why`, when undefined"
-    yt, yp = _check_pair(y_true, y_pred, 'y_pred')
+    yt, yp = check_pair(y_true, y_pred, 'y_pred')
     v = recall_score(yt, _check_labels(yp, 'y_pred'), pos_label=pos_label, zero_division=np.nan)
     if np.isnan(v): warnings.warn(f"{measure} is undefined: {why}; it is reported as nan", UndefinedMetricWarning, stacklevel=3)
     return float(v)
@@ -80,10 +81,11 @@ def specificity(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
 # %% ../nbs/04_metrics.ipynb #b3ddf1b3
 MEASURES = ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc')  # what we report, in this order
 
-def _check_probability(p:np.ndarray, name:str) -> np.ndarray:
+def check_probability(p:np.ndarray, name:str) -> np.ndarray:
+    "`p` as floats, if every value is a probability from 0 to 1; else a `PneumoError` that names `name`, shows bad values and says what to do"
     if p.dtype.kind not in 'biuf' or not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
         bad = p[~((p >= 0) & (p <= 1))][:3].tolist() if p.dtype.kind in 'biuf' else p[:3].tolist()
-        raise ValueError(f"{name} must hold a probability between 0 and 1 for each X-ray; found {bad}. "
+        raise PneumoError(f"{name} must hold a probability between 0 and 1 for each X-ray; found {bad}. "
                          "Model outputs (logits) need a softmax first; see `pneumonia_probability`")
     return p.astype(float)
 
@@ -111,11 +113,11 @@ def _roc_auc(sick:np.ndarray, p:np.ndarray) -> float:
     if not 0 < n_sick < len(sick): return np.nan
     return mannwhitneyu(p[sick], p[~sick], method='asymptotic').statistic / (n_sick * (len(sick) - n_sick))
 
-def _scores(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
+def scores_at(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
     "The six `MEASURES` (ROC AUC nan unless `auc`), checked input, no warnings (see `clinical_scores`)"
-    if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
+    if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
     sick, called = yt == 1, p >= threshold
     tp, fp, fn, tn = (int(np.count_nonzero(a & b)) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
     scores = dict(accuracy=(tp + tn) / len(yt), sensitivity=_ratio(tp, tp + fn), specificity=_ratio(tn, tn + fp),
@@ -128,7 +130,7 @@ def clinical_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NOR
                     threshold:float=0.5, # an X-ray is called PNEUMONIA when its probability is at least this
                    ) -> dict:
     "The six `MEASURES` for probabilities of pneumonia `y_prob`: scikit-learn's figures, from the confusion counts"
-    scores = _scores(y_true, y_prob, threshold)
+    scores = scores_at(y_true, y_prob, threshold)
     _warn_undefined(scores)
     return scores
 
@@ -138,19 +140,19 @@ def choose_threshold(y_true, # actual class of each validation X-ray: 1 = PNEUMO
                      min_sensitivity:float|None=None, # None: Youden's J; else the sensitivity the threshold must reach
                     ) -> float:
     "The operating threshold on P(pneumonia): Youden's J, or the highest one reaching `min_sensitivity`"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    if len(np.unique(yt)) < 2: raise ValueError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to choose a threshold")
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
+    if len(np.unique(yt)) < 2: raise PneumoError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to choose a threshold")
     fpr, tpr, thr = roc_curve(yt, p, drop_intermediate=False)   # every distinct score: a thinned curve skips thresholds
     thr = np.minimum(thr, 1.)   # scikit-learn's first threshold is infinite: nothing is called PNEUMONIA
     if min_sensitivity is None: return float(thr[np.argmax(tpr - fpr)])
-    if not 0 < min_sensitivity <= 1: raise ValueError(f"min_sensitivity must be above 0 and at most 1, not {min_sensitivity!r}")
+    if not 0 < min_sensitivity <= 1: raise PneumoError(f"min_sensitivity must be above 0 and at most 1, not {min_sensitivity!r}")
     return float(thr[np.argmax(tpr >= min_sensitivity - 1e-12)])
 
 # %% ../nbs/04_metrics.ipynb #c6fe9c6c
 def _normal_index(vocab) -> int:
     vocab = list(vocab)
-    if 'NORMAL' not in vocab: raise ValueError(f"vocab must include 'NORMAL' to tell pneumonia from normal; it is {vocab}")
+    if 'NORMAL' not in vocab: raise PneumoError(f"vocab must include 'NORMAL' to tell pneumonia from normal; it is {vocab}")
     return vocab.index('NORMAL')
 
 def pneumonia_probability(probs, # class probabilities (softmax output), one row per X-ray, one column per class of `vocab`
@@ -160,10 +162,10 @@ def pneumonia_probability(probs, # class probabilities (softmax output), one row
     p = to_np(probs).astype(float) if isinstance(probs, Tensor) else np.asarray(probs, dtype=float)
     i, n = _normal_index(vocab), len(list(vocab))
     if p.ndim != 2 or p.shape[1] != n:
-        raise ValueError(f"probs must have one column per class of vocab ({n}), not shape {p.shape}")
-    _check_probability(p.ravel(), 'probs')
+        raise PneumoError(f"probs must have one column per class of vocab ({n}), not shape {p.shape}")
+    check_probability(p.ravel(), 'probs')
     if not np.allclose(p.sum(1), 1, atol=1e-2):
-        raise ValueError("Each row of probs must sum to 1 (softmax output); "
+        raise PneumoError("Each row of probs must sum to 1 (softmax output); "
                          f"found row sums such as {p.sum(1)[~np.isclose(p.sum(1), 1, atol=1e-2)][:3].round(3).tolist()}")
     return np.clip(1 - p[:, i], 0, 1)
 
@@ -173,7 +175,7 @@ def is_pneumonia(y, # class index of each X-ray in `vocab` (the targets of a fas
     "1 where the class is not NORMAL (PNEUMONIA, BACTERIA or VIRUS), 0 where it is NORMAL"
     y = _as_1d(y, 'y')
     if y.dtype.kind not in 'iu' or not ((y >= 0) & (y < len(list(vocab)))).all():
-        raise ValueError(f"y must hold class indices 0 to {len(list(vocab)) - 1} of vocab {list(vocab)}")
+        raise PneumoError(f"y must hold class indices 0 to {len(list(vocab)) - 1} of vocab {list(vocab)}")
     return (y != _normal_index(vocab)).astype(int)
 
 # %% ../nbs/04_metrics.ipynb #08befc73
@@ -185,7 +187,7 @@ def _pneumonia_measure(y, # class indices of the validation X-rays
                        outputs, # the model's raw outputs (logits) for them, one column per class of `vocab`
                        measure:str, vocab:tuple, threshold:float) -> float:
     "One of `MEASURES` for a model predicting the classes of `vocab`, judged as a pneumonia detector"
-    return _scores(is_pneumonia(y, vocab), pneumonia_probability(_softmax(outputs), vocab), threshold)[measure]
+    return scores_at(is_pneumonia(y, vocab), pneumonia_probability(_softmax(outputs), vocab), threshold)[measure]
 
 def _class_accuracy(y, outputs) -> float: return accuracy_score(y, np.asarray(outputs).argmax(-1))
 
@@ -195,7 +197,7 @@ def clinical_metrics(vocab, # the class names, e.g. `dls.vocab`; must include 'N
     "fastai metrics named as `MEASURES` (pneumonia vs normal), plus `cause_accuracy` when there are more than 2 classes"
     vocab = tuple(vocab)
     _normal_index(vocab)
-    if not 0 <= threshold <= 1: raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
+    if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
     kw = dict(flatten=False, to_np=True, invert_arg=True)   # keep the (X-rays, classes) outputs whole; sklearn order
     ms = [AccumMetric(_pneumonia_measure, name=m, measure=m, vocab=vocab, threshold=threshold, **kw) for m in MEASURES]
     if len(vocab) > 2: ms.append(AccumMetric(_class_accuracy, name='cause_accuracy', **kw))
@@ -207,7 +209,7 @@ def xray_loss(dls:DataLoaders, # the data the model trains on; its training spli
               label_smoothing:float=0., # share of the target spread over all classes (0.1 is usual); 0 = none
              ):
     "Cross-entropy loss for `dls`, with class weights and label smoothing"
-    if not 0 <= label_smoothing < 1: raise ValueError(f"label_smoothing must be at least 0 and below 1, not {label_smoothing!r}")
+    if not 0 <= label_smoothing < 1: raise PneumoError(f"label_smoothing must be at least 0 and below 1, not {label_smoothing!r}")
     weight = class_weights(dls) if weighted else None
     return CrossEntropyLossFlat(weight=weight, label_smoothing=label_smoothing)
 
@@ -217,10 +219,9 @@ def expected_calibration_error(y_true, # actual class of each X-ray: 1 = PNEUMON
                                n_bins:int=10, # equal-width bins of the probability
                               ) -> float:
     "Mean gap between the probability and the share of pneumonia in `n_bins` equal-width bins, each weighted by its X-rays"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive whole number, not {n_bins!r}")
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
+    check_number('n_bins', n_bins, **POSITIVE_INT)
     b = np.minimum((p * n_bins).astype(int), n_bins - 1)   # the last bin holds 1.0
     return float(np.abs(np.bincount(b, yt, n_bins) - np.bincount(b, p, n_bins)).sum() / len(yt))
 
@@ -229,8 +230,8 @@ def calibration_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = 
                        n_bins:int=10, # bins of the expected calibration error
                       ) -> dict:
     "The Brier score (scikit-learn's `brier_score_loss`) and the expected calibration error of `y_prob`"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
     return dict(brier=float(brier_score_loss(yt, p, pos_label=1)), ece=expected_calibration_error(yt, p, n_bins))
 
 # %% ../nbs/04_metrics.ipynb #b26b0aec
@@ -254,10 +255,10 @@ def calibrate(y_prob, # probabilities of pneumonia
     "`y_prob` through the calibration curve sigmoid(a logit(p) + b)"
     p = np.asarray(y_prob, dtype=float)
     if not calibration: return p
-    if calibration.get('method') not in CALIBRATIONS: raise ValueError(f"calibration method must be one of {CALIBRATIONS}, not {calibration.get('method')!r}")
+    if calibration.get('method') not in CALIBRATIONS: raise PneumoError(f"calibration method must be one of {CALIBRATIONS}, not {calibration.get('method')!r}")
     a, b = calibration.get('a'), calibration.get('b')
     if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (a, b)) or a <= 0:
-        raise ValueError(f"a calibration needs a positive slope a and a finite b, not a={a!r}, b={b!r}")
+        raise PneumoError(f"a calibration needs a positive slope a and a finite b, not a={a!r}, b={b!r}")
     return p if calibration['method'] == 'none' else expit(a * _logit(p) + b)
 
 def fit_calibration(y_true, # actual class of each validation X-ray: 1 = PNEUMONIA, 0 = NORMAL
@@ -268,13 +269,13 @@ def fit_calibration(y_true, # actual class of each validation X-ray: 1 = PNEUMON
                     min_images:int=100, # with fewer X-rays (or fewer than a tenth of them in a class), the scores are kept as they are
                    ) -> dict:
     "The calibration curve of `CALIBRATIONS` with the lowest cross-validated Brier score, fitted on all the X-rays"
-    yt, p = _check_pair(y_true, y_prob, 'y_prob')
-    p = _check_probability(p, 'y_prob')
-    if len(np.unique(yt)) < 2: raise ValueError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to fit a calibration")
+    yt, p = check_pair(y_true, y_prob, 'y_prob')
+    p = check_probability(p, 'y_prob')
+    if len(np.unique(yt)) < 2: raise PneumoError("y_true must hold both NORMAL (0) and PNEUMONIA (1) X-rays to fit a calibration")
     g = np.arange(len(yt)) if groups is None else np.asarray(groups)
-    if len(g) != len(yt): raise ValueError(f"groups has {len(g)} values but y_true has {len(yt)}: give the patient of each X-ray")
+    if len(g) != len(yt): raise PneumoError(f"groups has {len(g)} values but y_true has {len(yt)}: give the patient of each X-ray")
     k = min(n_splits, len(np.unique(g)))
-    if k < 2: raise ValueError(f"n_splits must be at least 2 and there must be 2 patients or more, not {n_splits!r} folds of {len(np.unique(g))}")
+    if k < 2: raise PneumoError(f"n_splits must be at least 2 and there must be 2 patients or more, not {n_splits!r} folds of {len(np.unique(g))}")
     z, oof = _logit(p), {m: np.zeros(len(yt)) for m in CALIBRATIONS}
     for tr, te in GroupKFold(k).split(z, yt, g):
         for m in CALIBRATIONS:
@@ -302,6 +303,6 @@ def prior_shift(y_prob, # calibrated probabilities of pneumonia
                ) -> np.ndarray:
     "Probabilities calibrated at one prevalence, moved to another: the odds are multiplied by the ratio of the two prior odds"
     for name, v in (('from_prevalence', from_prevalence), ('to_prevalence', to_prevalence)):
-        if not 0 < v < 1: raise ValueError(f"{name} must be between 0 and 1 (exclusive), not {v!r}")
+        if not 0 < v < 1: raise PneumoError(f"{name} must be between 0 and 1 (exclusive), not {v!r}")
     shift = np.log(to_prevalence / (1 - to_prevalence)) - np.log(from_prevalence / (1 - from_prevalence))
     return expit(_logit(y_prob) + shift)

@@ -17,13 +17,15 @@ from fastai.learner import Learner
 from fastai.callback.fp16 import MixedPrecision  # adds `Learner.to_fp16`
 from fastai.vision.learner import vision_learner, create_vision_model, create_timm_model
 from fastai.vision.models.xresnet import xresnet18, xresnet34, xresnet50
+from .config import PneumoError
 from .metrics import clinical_metrics, xray_loss
 try: import timm
 except ImportError: timm = None  # timm architectures then need `pip install timm`
 
 # %% auto #0
 __all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'conv_block', 'xray_cnn', 'model_cost', 'torchvision_weights',
-           'weights_path', 'WeightsUnavailableError', 'fetch_weights', 'is_pretrainable', 'xray_model', 'xray_learner']
+           'weights_path', 'WeightsUnavailableError', 'load_problem', 'fetch_weights', 'is_pretrainable', 'xray_model',
+           'xray_learner']
 
 # %% ../nbs/06_models.ipynb #87f1ddea
 def conv_block(ni:int, # channels in
@@ -41,8 +43,8 @@ def xray_cnn(n_out:int=2, # classes: 2 (NORMAL, PNEUMONIA) or 3 (BACTERIA, NORMA
              p:float=0.5, # dropout before the last layer
             ) -> nn.Sequential:
     "A small CNN trained from scratch: a `conv_block` per width, then global average pooling, dropout and a linear layer"
-    if not widths: raise ValueError("widths must list at least one block width, e.g. (16, 32, 64, 128, 256)")
-    if n_out < 1 or n_in < 1: raise ValueError(f"n_out and n_in must be at least 1, not n_out={n_out!r}, n_in={n_in!r}")
+    if not widths: raise PneumoError("widths must list at least one block width, e.g. (16, 32, 64, 128, 256)")
+    if n_out < 1 or n_in < 1: raise PneumoError(f"n_out and n_in must be at least 1, not n_out={n_out!r}, n_in={n_in!r}")
     blocks = [conv_block(ni, nf) for ni, nf in zip((n_in, *widths[:-1]), widths)]
     head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(p), nn.Linear(widths[-1], n_out))
     return nn.Sequential(*blocks, head)
@@ -70,12 +72,12 @@ def torchvision_weights(arch:str, # a name in `TORCHVISION_ARCHS`, e.g. 'resnet5
                         weights=None, # None or 'DEFAULT' (the best set), a set's name ('IMAGENET1K_V1'), or the enum member
                        ) -> torchvision.models.WeightsEnum:
     "The torchvision `Weights` enum member for `arch` and `weights`"
-    if arch not in TORCHVISION_ARCHS: raise ValueError(f"{arch!r} is not a torchvision architecture: expected one of {', '.join(TORCHVISION_ARCHS)}")
+    if arch not in TORCHVISION_ARCHS: raise PneumoError(f"{arch!r} is not a torchvision architecture: expected one of {', '.join(TORCHVISION_ARCHS)}")
     enum = torchvision.models.get_model_weights(TORCHVISION_ARCHS[arch])
     if weights is None or weights == 'DEFAULT': return enum.DEFAULT
     if isinstance(weights, str):
         if weights not in enum.__members__:
-            raise ValueError(f"{arch} has no weights {weights!r}: expected one of {', '.join(['DEFAULT', *enum.__members__])}")
+            raise PneumoError(f"{arch} has no weights {weights!r}: expected one of {', '.join(['DEFAULT', *enum.__members__])}")
         return enum[weights]
     return enum.verify(weights)
 
@@ -91,7 +93,7 @@ def weights_path(arch:str, # a name in `TORCHVISION_ARCHS`
 class WeightsUnavailableError(OSError):
     "Pretrained weights that are neither cached nor downloadable, or a cached weight file that cannot be used"
 
-def _load_problem(e:Exception) -> str:
+def load_problem(e:Exception) -> str:
     "What `torch.load(..., weights_only=True)` found wrong with a file, in one line, without PyTorch's advice to unpickle it"
     msg = str(e)
     if m := re.search(r'(?:WeightsUnpickler error: Unsupported global: |load unsupported )GLOBAL (\S+)', msg):   # torch's two wordings
@@ -113,7 +115,7 @@ def _check_weights_file(arch:str, path:Path):
         state = torch.load(path, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(path))
         with torch.device('meta'): TORCHVISION_ARCHS[arch]().load_state_dict(state, strict=True, assign=True)
     except Exception as e:
-        raise WeightsUnavailableError(f"'{path}' is not a usable {arch} weight file ({_load_problem(e)}). Delete it so "
+        raise WeightsUnavailableError(f"'{path}' is not a usable {arch} weight file ({load_problem(e)}). Delete it so "
                                       "that it is downloaded again, replace it with the official file, or pass pretrained=False") from None
 
 def _download_failed(what:str, file:str, folder:Path, source:str, e:Exception) -> WeightsUnavailableError:
@@ -193,7 +195,7 @@ def _arch_kind(arch:str) -> str:
     close = difflib.get_close_matches(str(arch), list(ARCHS), n=3)
     hint = f" Did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if len(close) > 1 else close)}?" if close else ''
     timm_note = 'any timm architecture name (see timm.list_models())' if timm is not None else 'a timm architecture name once timm is installed (pip install timm)'
-    raise ValueError(f"Unknown architecture {arch!r}: expected one of {', '.join(ARCHS)}, or {timm_note}.{hint}")
+    raise PneumoError(f"Unknown architecture {arch!r}: expected one of {', '.join(ARCHS)}, or {timm_note}.{hint}")
 
 def is_pretrainable(arch:str, # a name in `ARCHS` or a timm architecture
                    ) -> bool:
@@ -224,7 +226,7 @@ def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
     pretrained = is_pretrainable(arch) if pretrained is None else pretrained
     if pretrained and not is_pretrainable(arch):
         names = ', '.join(TORCHVISION_ARCHS)
-        raise ValueError(f"{arch} has no pretrained weights: use pretrained=False (or None), or a pretrained architecture such as {names}")
+        raise PneumoError(f"{arch} has no pretrained weights: use pretrained=False (or None), or a pretrained architecture such as {names}")
     metrics = clinical_metrics(dls.vocab) if metrics is None else metrics
     loss_func = xray_loss(dls) if loss_func is None else loss_func
     if kind == 'scratch':

@@ -14,11 +14,11 @@ from fastai.vision.all import *
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
-from .cli import TrainConfig
+from .config import TrainConfig
 from .data import *
 from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms, lung_boxes
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
-                               undefined_measures, _scores, fit_calibration, calibrate, calibration_scores,
+                               undefined_measures, scores_at, fit_calibration, calibrate, calibration_scores,
                                calibration_words)
 from .models import xray_learner
 from .inference import export_learner, XRayPredictor, load_model
@@ -232,7 +232,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     with phase('export'):   # the validation predictions, the threshold on them alone, and the model written
         history = read_history(out/'history.csv') if (out/'history.csv').exists() else pd.DataFrame()
         y, p, loss = validation_predictions(learn)
-        scores = {**_scores(y, p, 0.5), 'valid_loss': loss}   # the network's own scores, as fastai's metrics saw them; nan when undefined
+        scores = {**scores_at(y, p, 0.5), 'valid_loss': loss}   # the network's own scores, as fastai's metrics saw them; nan when undefined
         two_classes, items = len(np.unique(y)) == 2, dls.valid_ds.items   # `items` in the order of `y`
         cal = fit_calibration(y, p, items.patient.values) if two_classes else None   # on the validation patients
         raw, p = p, calibrate(p, cal)   # from here on, P(pneumonia) as the model will report it
@@ -240,7 +240,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         res = {**scores, 'n_valid': len(dls.valid_ds), 'n_train': len(dls.train_ds),
                'split': f"patient validation split of {Path(dls.path).name}/train (valid_pct={cfg.valid_pct}, seed={cfg.seed})",
                'threshold': threshold, 'threshold_rule': _rule(cfg, False),
-               'at_threshold': _scores(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
+               'at_threshold': scores_at(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
                'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
                'device': str(dls.device), 'config': asdict(cfg),
                'history': json.loads(history.to_json(orient='records')) if len(history) else []}
@@ -254,7 +254,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
             stressed = stress_probabilities(_stress_predictor(pred, out), items.path, clean=p)   # as they are: predicted already
             if cfg.threshold_rule == 'stressed':
                 threshold = operating_threshold(y, p, stressed, cfg.min_sensitivity)
-                res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=_scores(y, p, threshold))
+                res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=scores_at(y, p, threshold))
             res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
         with phase('export'):   # the threshold chosen with the stressed copies goes into every form; the weights are the same
             learn.threshold = pred.threshold = threshold
