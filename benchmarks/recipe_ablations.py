@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from pneumo_nb.cli import quiet_library_warnings
 from pneumo_nb.config import TrainConfig
 quiet_library_warnings()
-from pneumo_nb.train import train_xray, operating_threshold
+from pneumo_nb.train import train_xray, operating_threshold, same_recipe
 from pneumo_nb.inference import XRayPredictor, load_model
 from pneumo_nb.metrics import scores_at, choose_threshold
 from pneumo_nb.data import xray_table, patient_split, save_split, load_split
@@ -73,6 +73,7 @@ VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults (c
     'lungs crop, weights seed 1':      dict(seed=1, split=SPLIT42),
     'lungs crop, weights seed 2':      dict(seed=2, split=SPLIT42),
     'lungs crop, 160 px':              dict(size=160),
+    'lungs crop, noise up to 16':      dict(max_noise=16.),   # the stress test inside the box: noise raised P(pneumonia) of normals
 }
 ENSEMBLES = {   # name -> the variants whose P(pneumonia) it averages (all on the seed-42 split)
     'mean of 3 weight seeds': ['default recipe (calibrated)', 'lungs crop, weights seed 1', 'lungs crop, weights seed 2'],
@@ -107,11 +108,6 @@ def seed42_split(data:str, out:Path) -> str:
     return str(fname)
 
 
-def _same_recipe(a:dict, b:dict) -> bool:
-    skip = {'stress', 'workers', 'split', 'data'}
-    return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
-
-
 def trained(name:str, overrides:dict, data:str, out:Path) -> tuple:
     "(run folder, metrics, seconds): read back when the folder holds a finished run of the same recipe, else trained"
     overrides = {k: v for k, v in overrides.items() if not k.startswith('_')}
@@ -119,7 +115,7 @@ def trained(name:str, overrides:dict, data:str, out:Path) -> tuple:
     cfg, d = TrainConfig(data=data, stress=False, **overrides), out/slug(name)
     if (d/'metrics.json').exists() and (d/'model.pth').exists():
         res = json.loads((d/'metrics.json').read_text())
-        if _same_recipe(res['config'], asdict(cfg)): return d, res, res['seconds']
+        if same_recipe(res['config'], cfg, ignore=('stress', 'workers', 'split', 'data')): return d, res, res['seconds']
     start = time.perf_counter()
     _, res = train_xray(cfg, d, show=False)
     return d, res, time.perf_counter() - start

@@ -16,9 +16,9 @@ from .config import PneumoError, check_number, POSITIVE_INT, EQUALIZE_METHODS
 from .data import load_xray, write_atomic
 
 # %% auto #0
-__all__ = ['LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'stretch_mat', 'Stretch', 'xray_aug_transforms',
-           'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations', 'ablation_table', 'torso_mask',
-           'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
+__all__ = ['LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'AddNoise', 'stretch_mat', 'Stretch',
+           'xray_aug_transforms', 'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations',
+           'ablation_table', 'torso_mask', 'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
 
 # %% ../nbs/05_augment.ipynb #bdbe4ff9
 class SingleGrayChannel(Transform):
@@ -39,6 +39,15 @@ class RepeatGrayChannel(Transform):
     def encodes(self, x:TensorImage):
         n = self.single.channels
         return x.expand(-1, n, -1, -1) if n and x.shape[1] == 1 else x
+
+class AddNoise(Transform):
+    "Batch transform (training only): Gaussian noise added to a share `p` of the X-rays, each with a standard deviation drawn up to `max_sigma` gray levels"
+    order, split_idx = 90, 0   # after the lighting changes, before `RepeatGrayChannel`: a gray X-ray gets the same noise in every channel
+    def __init__(self, max_sigma:float=8., p:float=0.75): super().__init__(); self.max_sigma, self.p = max_sigma, p
+    def encodes(self, x:TensorImage):
+        n = (x.shape[0], 1, 1, 1)
+        sigma = torch.rand(n, device=x.device) * (self.max_sigma / 255) * (torch.rand(n, device=x.device) < self.p)
+        return (x + torch.randn_like(x) * sigma).clamp_(0, 1)
 
 # %% ../nbs/05_augment.ipynb #f956e8e8
 def stretch_mat(x:Tensor, # the batch
@@ -72,14 +81,16 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
                         p_affine:float=0.75, # probability that an image is rotated and zoomed
                         p_lighting:float=0.75, # probability that an image's brightness and contrast change
                         pad_mode:str=PadMode.Zeros, # how to fill the corners left empty: 'zeros', 'border' or 'reflection'
+                        max_noise:float=0., # largest standard deviation of Gaussian noise added to an X-ray, in gray levels (0: none)
                        ) -> list:
-    "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, stretch, brightness and contrast; no vertical flip, no warp"
+    "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, stretch, brightness and contrast, noise; no vertical flip, no warp"
     check_number('max_rotate', max_rotate, at_least=0, at_most=180, what='a number of degrees from 0 to 180')
     check_number('max_zoom', max_zoom, at_least=0.1, at_most=10, what='a number from 0.1 to 10 (1 means no zoom)')
     check_number('min_zoom', min_zoom, at_least=0.1, at_most=max_zoom, what=f'a number from 0.1 to max_zoom ({max_zoom}); below 1 it zooms out')
     check_number('max_aspect', max_aspect, at_least=1, at_most=4, what='a number from 1 (no stretch) to 4')
     check_number('max_lighting', max_lighting, at_least=0, below=1, what='a number from 0 up to (not including) 1')
     for name, p in [('p_affine', p_affine), ('p_lighting', p_lighting)]: check_number(name, p, at_least=0, at_most=1, what='a probability from 0 to 1')
+    check_number('max_noise', max_noise, at_least=0, at_most=64, what='a number of gray levels from 0 to 64')
     if pad_mode not in (PadMode.Zeros, PadMode.Border, PadMode.Reflection):
         raise PneumoError(f"pad_mode must be 'zeros', 'border' or 'reflection', not {pad_mode!r}")
     single = SingleGrayChannel()
@@ -87,7 +98,7 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
                           max_zoom=max_zoom, max_lighting=max_lighting, max_warp=0., p_affine=p_affine,
                           p_lighting=p_lighting, pad_mode=pad_mode)
     if max_aspect > 1: tfms = setup_aug_tfms([*tfms, Stretch(max_aspect, p=p_affine, size=size, pad_mode=pad_mode)])
-    return [single, *tfms, RepeatGrayChannel(single)]
+    return [single, *tfms, *([AddNoise(max_noise, p=p_lighting)] if max_noise else []), RepeatGrayChannel(single)]
 
 # %% ../nbs/05_augment.ipynb #1e836cb2
 def _check_equalize_args(method, clip_limit, tiles):

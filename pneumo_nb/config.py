@@ -71,7 +71,7 @@ CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUAL
                monitor=MONITORS, threshold_rule=('stressed', 'clean'))   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
                valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0),
-               label_smoothing=dict(at_least=0, below=1), workers=dict(whole=True, at_least=0),
+               label_smoothing=dict(at_least=0, below=1), max_noise=dict(at_least=0, at_most=64), workers=dict(whole=True, at_least=0),
                min_sensitivity=dict(above=0, at_most=1))   # field -> its bounds (the augmentation checks its own)
 
 # %% ../nbs/03a_config.ipynb #2a463da8
@@ -95,12 +95,13 @@ class TrainConfig:
     valid_pct: float = 0.2      # share of patients for validation
     seed: int = 42              # seeds the split, the weights, the batches and the augmentation
     method: str = 'squish'      # how images are resized to a square
-    augment: bool = True        # augment the training X-rays (`xray_aug_transforms`, with the five settings below)
+    augment: bool = True        # augment the training X-rays (`xray_aug_transforms`, with the six settings below)
     max_rotate: float = 5.      # augmentation: largest rotation, in degrees
     min_zoom: float = 0.7       # augmentation: smallest zoom (below 1 the X-ray shrinks inside a black border)
     max_zoom: float = 1.5       # augmentation: largest zoom (1: none)
     max_aspect: float = 1.3     # augmentation: largest stretch of the width-to-height ratio (1: none)
     max_lighting: float = 0.4   # augmentation: largest change of brightness and of contrast
+    max_noise: float = 0.       # augmentation: largest standard deviation of Gaussian noise, in gray levels (0: none)
     flip: bool = False          # add horizontal flips to the augmentation
     mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     equalize: str|None = None   # equalise the contrast of every image, in training and in prediction (default: no)

@@ -29,13 +29,14 @@ from .inference import XRayPredictor
 from .augment import torso_mask
 
 # %% auto #0
-__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'calibration_report',
-           'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
-           'plot_threshold_effect', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
-           'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle', 'zoom_out', 'shift',
-           'find_marker', 'mask_marker', 'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary',
-           'stress_words', 'stress_json', 'read_stress', 'plot_stress', 'stress_test', 'model_card', 'card_section',
-           'write_model_card', 'add_to_card', 'test_score_entry', 'append_test_score']
+__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'CROP_STRESS_TESTS', 'folder_table', 'folder_predictions', 'bootstrap_ci',
+           'calibration_report', 'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table',
+           'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'xray_series', 'series_report', 'series_words',
+           'evaluate_folder', 'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle',
+           'zoom_out', 'shift', 'find_marker', 'mask_marker', 'AfterCrop', 'add_letter', 'gray_frame', 'add_noise',
+           'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words', 'stress_json',
+           'read_stress', 'plot_stress', 'stress_test', 'model_card', 'card_section', 'write_model_card', 'add_to_card',
+           'test_score_entry', 'append_test_score']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -459,14 +460,57 @@ STRESS_TESTS = {  # name -> a change of an X-ray that should not change its diag
 ZOOM_SCALES = {'zoom out 80%': 0.8, 'zoom out 85%': 0.85, 'zoom out 90%': 0.9, 'clean': 1.,   # how large the chest
                'zoom in 90%': 1 / 0.9, 'zoom in 80%': 1 / 0.8, 'zoom in 75%': 1 / 0.75}       # appears, against as it is
 
+# %% ../nbs/09_evaluate.ipynb #92dcae65
+class AfterCrop:
+    "A stress change applied to an X-ray after the lungs crop (`XRayPredictor.prepare(after_crop=...)`), inside the box the network sees"
+    def __init__(self, change): self.change = change   # a function of a PIL image, as in `STRESS_TESTS`
+    def __call__(self, im:Image.Image) -> Image.Image: return self.change(im)   # applied to a whole X-ray: a model without the crop
+    def __repr__(self): return f'AfterCrop({getattr(self.change, "__name__", self.change)})'
+
+def add_letter(im:Image.Image, # an X-ray (or the box around its lungs)
+               frac:float=0.1, # the letter's height, as a share of the image's height
+               letter:str='R', # the text
+              ) -> Image.Image:
+    "`im` with a white `letter` burned into its upper left corner, as a side marker would be"
+    a = np.array(im)
+    scale = frac * im.height / cv2.getTextSize(letter, cv2.FONT_HERSHEY_SIMPLEX, 1, 2)[0][1]
+    thick = max(1, round(2 * scale))
+    cv2.putText(a, letter, (round(0.05 * im.width), round(0.05 * im.height + frac * im.height)), cv2.FONT_HERSHEY_SIMPLEX,
+                scale, (255,) * (a.shape[2] if a.ndim == 3 else 1), thick, cv2.LINE_AA)
+    return Image.fromarray(a, im.mode)
+
+def gray_frame(im:Image.Image, # an X-ray (or the box around its lungs)
+               frac:float=0.06, # the frame's width on every side, as a share of the image's width and height
+               level:int=128, # its gray level (0: black)
+              ) -> Image.Image:
+    "`im` with a gray frame painted over its edges, as a film's unexposed border or a collimator would leave"
+    a = np.array(im)
+    dx, dy = max(1, round(frac * im.width)), max(1, round(frac * im.height))
+    a[:dy], a[-dy:], a[:, :dx], a[:, -dx:] = level, level, level, level
+    return Image.fromarray(a, im.mode)
+
+def add_noise(im:Image.Image, # an X-ray (or the box around its lungs)
+              sigma:float=8., # the noise's standard deviation, in gray levels
+              seed:int=0, # seeds the noise: every X-ray gets the same pattern, cut to its size
+             ) -> Image.Image:
+    "`im` with Gaussian noise added, as a lower dose or another detector would give"
+    a = np.asarray(im, dtype=np.float32)
+    return Image.fromarray(np.clip(a + np.random.default_rng(seed).normal(0, sigma, a.shape), 0, 255).astype(np.uint8), im.mode)
+
+CROP_STRESS_TESTS = {  # name -> a change inside the box around the lungs, after the crop
+    'letter in the box': AfterCrop(add_letter), 'gray frame in the box': AfterCrop(gray_frame),
+    'noise (8 gray levels)': AfterCrop(add_noise), 'box zoomed in 85%': AfterCrop(partial(zoom_in, frac=0.85)),
+}
+
 # %% ../nbs/09_evaluate.ipynb #91c66083
 class StressedXRays(torch.utils.data.Dataset):
-    "Each X-ray of `files` decoded once and `prepare`d by `pred` after every change of `changes`: a (changes, 3, height, width) uint8 tensor"
+    "Each X-ray of `files` decoded once and `prepare`d by `pred` after every change of `changes` (an `AfterCrop` one after the crop): a (changes, 3, height, width) uint8 tensor"
     def __init__(self, pred:XRayPredictor, files, changes:dict): self.pred, self.files, self.changes = pred, list(files), list(changes.values())
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
         im = load_xray(self.files[i])
-        return torch.stack([self.pred.prepare(change(im)) for change in self.changes])
+        return torch.stack([self.pred.prepare(im, after_crop=c.change) if isinstance(c, AfterCrop) else self.pred.prepare(c(im))
+                            for c in self.changes])
 
 def stress_probabilities(pred:XRayPredictor, # the model
                          files, # the X-rays: paths, PIL images or arrays

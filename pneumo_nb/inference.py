@@ -140,11 +140,13 @@ def read(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mo
 
 @patch
 def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+            after_crop=None, # a change of the cropped image before it is resized (the stress test's `AfterCrop`); None: none
            ) -> Tensor:
     "The (3, height, width) uint8 tensor of `src` (`read`), cropped, resized and equalised as the validation images were in training (`normalize` finishes it)"
     im = self.read(src)
-    im = PILImage(im if im.mode == 'L' else im.convert('RGB'))   # a gray X-ray is prepared on one channel, then repeated
-    return image2tensor(self._equalize(self._resize(self._crop(im), split_idx=1))).expand(3, -1, -1)
+    im = self._crop(PILImage(im if im.mode == 'L' else im.convert('RGB')))   # a gray X-ray is prepared on one channel, then repeated
+    if after_crop is not None: im = PILImage(after_crop(im))
+    return image2tensor(self._equalize(self._resize(im, split_idx=1))).expand(3, -1, -1)
 
 @patch
 def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), uint8

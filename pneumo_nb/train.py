@@ -7,7 +7,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
 import contextlib, json, os, re, signal, threading, time, warnings
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastai.vision.all import *
@@ -28,14 +28,14 @@ from .evaluate import (stress_probabilities, stress_report, stress_json, stress_
 # %% auto #0
 __all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
            'plot_training_curves', 'validation_predictions', 'validation_scores', 'operating_threshold', 'train_xray',
-           'summary_table', 'trained_run']
+           'summary_table', 'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     "The `DataLoaders` of `cfg`, seeded"
     set_seed(cfg.seed, reproducible=True)
     tfms = xray_aug_transforms(flip=cfg.flip, max_rotate=cfg.max_rotate, min_zoom=cfg.min_zoom, max_zoom=cfg.max_zoom,
-                               max_aspect=cfg.max_aspect, max_lighting=cfg.max_lighting) if cfg.augment else None
+                               max_aspect=cfg.max_aspect, max_lighting=cfg.max_lighting, max_noise=cfg.max_noise) if cfg.augment else None
     workers = cfg.workers if cfg.workers is not None else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
     dls = chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
                          batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
@@ -291,6 +291,16 @@ def _summary_text(res:dict) -> str:
     return text
 
 # %% ../nbs/07_train.ipynb #7f5c7c36
+def same_recipe(stored:dict, # the `config` of a run's `metrics.json`
+                cfg:TrainConfig, # a recipe
+                ignore:tuple=(), # fields left out of the comparison (e.g. 'workers', which does not change the model)
+               ) -> bool:
+    "Whether a run with the `stored` config trained `cfg`: a field added to `TrainConfig` since the run counts as the same when `cfg` keeps it at its default"
+    want = json.loads(json.dumps(asdict(cfg)))
+    new = {f.name for f in fields(TrainConfig) if f.name not in stored and want[f.name] == json.loads(json.dumps(f.default))}
+    keep = lambda d: {k: v for k, v in d.items() if k not in new and k not in ignore}
+    return keep(want) == keep(stored)
+
 def trained_run(cfg:TrainConfig, # the recipe
                 out:Path, # its folder
                 **kwargs, # passed on to `train_xray`
@@ -299,6 +309,6 @@ def trained_run(cfg:TrainConfig, # the recipe
     out = Path(out)
     if (out/'model.pth').exists() and (out/'metrics.json').exists():
         res = json.loads((out/'metrics.json').read_text())
-        if res.get('config') == json.loads(json.dumps(asdict(cfg))) and not res.get('interrupted'): return res
+        if same_recipe(res.get('config', {}), cfg) and not res.get('interrupted'): return res
     return train_xray(cfg, out, **kwargs)[1]
 
