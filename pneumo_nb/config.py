@@ -71,7 +71,7 @@ CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUAL
                monitor=MONITORS, threshold_rule=('stressed', 'clean'))   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
                valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0),
-               label_smoothing=dict(at_least=0, below=1), max_noise=dict(at_least=0, at_most=64), workers=dict(whole=True, at_least=0),
+               label_smoothing=dict(at_least=0, below=1), workers=dict(whole=True, at_least=0),
                min_sensitivity=dict(above=0, at_most=1))   # field -> its bounds (the augmentation checks its own)
 
 # %% ../nbs/03a_config.ipynb #2a463da8
