@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
 from pneumo_nb.inference import load_model
-from pneumo_nb.evaluate import stress_probabilities, stress_report, stress_json, CROP_STRESS_TESTS
+from pneumo_nb.stress import stress_probabilities, stress_report, stress_json, CROP_STRESS_TESTS
 from recipe_ablations import VARIANTS, ENSEMBLES, slug, valid_table
 from provenance import provenance, append_jsonl
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
-from pneumo_nb.augment import lung_box
-from pneumo_nb.data import image_files, load_xray
+from pneumo_nb.preprocess import lung_box
+from pneumo_nb.data import image_files
+from pneumo_nb.images import load_xray
 from provenance import provenance, write_json
 
 def iou(a, b):

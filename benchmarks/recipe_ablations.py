@@ -42,8 +42,8 @@ from pneumo_nb.train import train_xray, operating_threshold, same_recipe
 from pneumo_nb.inference import XRayPredictor, load_model
 from pneumo_nb.metrics import scores_at, choose_threshold
 from pneumo_nb.data import xray_table, patient_split, save_split, load_split
-from pneumo_nb.evaluate import (stress_probabilities, stress_report, stress_summary, stress_json, evaluation_report,
-                                series_report, xray_series)
+from pneumo_nb.evaluate import evaluation_report, series_report, xray_series
+from pneumo_nb.stress import stress_probabilities, stress_report, stress_summary, stress_json
 from provenance import provenance, append_jsonl
 
 WIDE = dict(min_zoom=0.7, max_zoom=1.5)

@@ -14,7 +14,7 @@ import numpy as np, pandas as pd
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
 from pneumo_nb.inference import load_model
-from pneumo_nb.evaluate import stress_probabilities
+from pneumo_nb.stress import stress_probabilities
 from provenance import provenance, write_json
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ quiet_library_warnings()   # PyTorch's deprecation notices about code inside fas
 from fastai.vision.all import Pipeline, TensorImage
 from pneumo_nb.inference import load_model
 from pneumo_nb.augment import xray_aug_transforms
-from pneumo_nb.evaluate import stress_probabilities, stress_report, stress_summary
+from pneumo_nb.stress import stress_probabilities, stress_report, stress_summary
 from pneumo_nb.metrics import pneumonia_probability
 from pneumo_nb.train import operating_threshold
 from provenance import provenance, append_jsonl

@@ -14,8 +14,9 @@ from PIL import Image
 from matplotlib import colormaps
 from fastcore.basics import ifnone
 from .config import PneumoError
-from .data import CLASSES, load_xray, is_dicom, image_files, sample_path, DicomError, pydicom_module
-from .inference import XRayPredictor, load_model, unreadable_reason
+from .data import CLASSES, image_files, sample_path
+from .images import load_xray, is_dicom, DicomError, pydicom_module, UnreadableImageError, unreadable_reason
+from .inference import XRayPredictor, load_model
 from .interpret import xray_grad_cam
 
 # %% auto #0
@@ -80,16 +81,16 @@ def open_upload(fn, # the uploaded file
     name = fn.name
     if not fn.is_file(): raise XRayInputError(f"{name}: no such file")
     if fn.stat().st_size == 0: raise XRayInputError(f"{name}: the file is empty")
-    try:
-        w, h = _pixels(fn)
-        if w * h > max_pixels:
-            dims = f" ({w:,} x {h:,} pixels)" if h > 1 else ''
-            raise XRayInputError(f"{name}: the image has {w * h / 1e6:,.0f} megapixels{dims}; "
-                                 f"the app takes images up to {max_pixels / 1e6:.0f} megapixels")
-        return load_xray(fn)
-    except XRayInputError: raise
+    try: w, h = _pixels(fn)
     except DicomError as e: raise XRayInputError(str(e).replace(f"'{fn}'", name)) from None
-    except Exception as e: raise XRayInputError(f"{name}: {unreadable_reason(e)}") from None
+    except Exception as e: raise XRayInputError(f"{name}: {unreadable_reason(e)}") from None   # only its header is read here
+    if w * h > max_pixels:
+        dims = f" ({w:,} x {h:,} pixels)" if h > 1 else ''
+        raise XRayInputError(f"{name}: the image has {w * h / 1e6:,.0f} megapixels{dims}; "
+                             f"the app takes images up to {max_pixels / 1e6:.0f} megapixels")
+    try: return load_xray(fn)
+    except DicomError as e: raise XRayInputError(str(e).replace(f"'{fn}'", name)) from None
+    except UnreadableImageError as e: raise XRayInputError(f"{name}: {e.reason}") from None   # a bug past decoding keeps its traceback
 
 # %% ../nbs/11_app.ipynb #58a73b81
 def heatmap_overlay(image:np.ndarray, # (h, w, 3) in [0, 1], as `xray_grad_cam` gives it

@@ -1,4 +1,4 @@
-"""Random changes that a chest X-ray can really undergo (a little rotation, zoom, shift, exposure), no flips unless you ask, and optional contrast equalisation (histogram equalisation, CLAHE); each choice measured on validation figures.
+"""Random changes that a chest X-ray can really undergo (a little rotation, zoom, shift, stretch, exposure, noise), no flips unless you ask: fastai's batch transforms, run on one gray channel.
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
@@ -6,19 +6,14 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/augment.html.md"""
 
 # %% ../nbs/05_augment.ipynb #a9043d68
 from __future__ import annotations
-import hashlib, json, math, numbers, os, urllib.request, warnings
-import numpy as np, cv2
-from PIL import Image, ImageOps
+import math
 from fastcore.all import *
 from fastai.vision.all import *
 from fastai.vision.augment import _draw_mask, affine_mat, setup_aug_tfms, t0
-from .config import PneumoError, check_number, POSITIVE_INT, EQUALIZE_METHODS
-from .data import load_xray, write_atomic
+from .config import PneumoError, check_number, TrainConfig
 
 # %% auto #0
-__all__ = ['LUNG_BOX_VERSION', 'SingleGrayChannel', 'RepeatGrayChannel', 'AddNoise', 'stretch_mat', 'Stretch',
-           'xray_aug_transforms', 'equalize_contrast', 'EqualizeContrast', 'add_item_tfms', 'read_ablations',
-           'ablation_table', 'torso_mask', 'content_box', 'lung_box', 'crop_to_lungs', 'lung_boxes', 'CropToLungs']
+__all__ = ['SingleGrayChannel', 'RepeatGrayChannel', 'AddNoise', 'stretch_mat', 'Stretch', 'xray_aug_transforms']
 
 # %% ../nbs/05_augment.ipynb #bdbe4ff9
 class SingleGrayChannel(Transform):
@@ -72,18 +67,18 @@ class Stretch(AffineCoordTfm):
 
 # %% ../nbs/05_augment.ipynb #575d4225
 def xray_aug_transforms(size:int|tuple=None, # output size of the batch transforms (None: keep the size of the items)
-                        flip:bool=False, # also flip left-right half of the images (mirrors the heart and the marker letter)
-                        max_rotate:float=5., # largest rotation, in degrees, either way
-                        max_zoom:float=1.1, # largest zoom (1 = none); the zoomed view also shifts by up to (1 - 1/max_zoom)/2
-                        min_zoom:float=1., # smallest zoom: below 1 the image shrinks inside a border (zooms out)
-                        max_aspect:float=1., # largest stretch of the width-to-height ratio, either way (1 = none)
-                        max_lighting:float=0.2, # largest change of brightness and of contrast, 0 (none) to below 1
+                        flip:bool=TrainConfig.flip, # also flip left-right half of the images (mirrors the heart and the marker letter)
+                        max_rotate:float=TrainConfig.max_rotate, # largest rotation, in degrees, either way
+                        max_zoom:float=TrainConfig.max_zoom, # largest zoom (1 = none); the zoomed view also shifts by up to (1 - 1/max_zoom)/2
+                        min_zoom:float=TrainConfig.min_zoom, # smallest zoom: below 1 the image shrinks inside a border (zooms out)
+                        max_aspect:float=TrainConfig.max_aspect, # largest stretch of the width-to-height ratio, either way (1 = none)
+                        max_lighting:float=TrainConfig.max_lighting, # largest change of brightness and of contrast, 0 (none) to below 1
                         p_affine:float=0.75, # probability that an image is rotated and zoomed
                         p_lighting:float=0.75, # probability that an image's brightness and contrast change
                         pad_mode:str=PadMode.Zeros, # how to fill the corners left empty: 'zeros', 'border' or 'reflection'
-                        max_noise:float=0., # largest standard deviation of Gaussian noise added to an X-ray, in gray levels (0: none)
+                        max_noise:float=TrainConfig.max_noise, # largest standard deviation of Gaussian noise added to an X-ray, in gray levels (0: none)
                        ) -> list:
-    "fastai batch transforms for chest X-rays: small rotations, zoom and shifts, stretch, brightness and contrast, noise; no vertical flip, no warp"
+    "fastai batch transforms for chest X-rays, by default the recipe's (`TrainConfig`): small rotations, zoom in and out and shifts, stretch, brightness and contrast; no vertical flip, no warp"
     check_number('max_rotate', max_rotate, at_least=0, at_most=180, what='a number of degrees from 0 to 180')
     check_number('max_zoom', max_zoom, at_least=0.1, at_most=10, what='a number from 0.1 to 10 (1 means no zoom)')
     check_number('min_zoom', min_zoom, at_least=0.1, at_most=max_zoom, what=f'a number from 0.1 to max_zoom ({max_zoom}); below 1 it zooms out')
@@ -99,196 +94,3 @@ def xray_aug_transforms(size:int|tuple=None, # output size of the batch transfor
                           p_lighting=p_lighting, pad_mode=pad_mode)
     if max_aspect > 1: tfms = setup_aug_tfms([*tfms, Stretch(max_aspect, p=p_affine, size=size, pad_mode=pad_mode)])
     return [single, *tfms, *([AddNoise(max_noise, p=p_lighting)] if max_noise else []), RepeatGrayChannel(single)]
-
-# %% ../nbs/05_augment.ipynb #1e836cb2
-def _check_equalize_args(method, clip_limit, tiles):
-    if method not in EQUALIZE_METHODS: raise PneumoError(f"method must be 'clahe' or 'equalize', not {method!r}")
-    check_number('clip_limit', clip_limit, above=0, what='a number > 0 (2 is a common choice)')
-    check_number('tiles', tiles, **POSITIVE_INT)
-
-def equalize_contrast(im:Image.Image, # an X-ray: a PIL image, file or array that `load_xray` opens (8-bit 'L' or 'RGB')
-                      method:str='clahe', # 'clahe' (tile by tile, contrast-limited) or 'equalize' (one mapping for the whole image)
-                      clip_limit:float=2., # CLAHE: clip each tile's histogram at this many times its average height
-                      tiles:int=8, # CLAHE: equalise each tile of a `tiles` x `tiles` grid on its own
-                     ) -> Image.Image:
-    "`im` with its gray levels equalised by `method`, same size and mode (8-bit 'L' or 'RGB')"
-    _check_equalize_args(method, clip_limit, tiles)
-    im = load_xray(im)
-    gray = np.asarray(im.convert('L'))
-    if method == 'equalize': out = np.asarray(ImageOps.equalize(Image.fromarray(gray)))
-    else: out = cv2.createCLAHE(clipLimit=float(clip_limit), tileGridSize=(int(tiles), int(tiles))).apply(gray)
-    if im.mode == 'L': return Image.fromarray(out)
-    change = out.astype(np.int16) - gray
-    return Image.fromarray(np.clip(np.asarray(im, dtype=np.int16) + change[..., None], 0, 255).astype(np.uint8))
-
-# %% ../nbs/05_augment.ipynb #eb6f46e9
-class EqualizeContrast(Transform):
-    "Item transform: `equalize_contrast` on every X-ray (training, validation and inference alike), after `Resize`"
-    order = 2  # after `Resize` (1), before `ToTensor` (5)
-    def __init__(self,
-                 method:str='clahe', # 'clahe' or 'equalize'
-                 clip_limit:float=2., # CLAHE: clip each tile's histogram at this many times its average height
-                 tiles:int=8, # CLAHE: equalise each tile of a `tiles` x `tiles` grid on its own
-                ):
-        _check_equalize_args(method, clip_limit, tiles)
-        super().__init__()
-        self.method, self.clip_limit, self.tiles = method, clip_limit, tiles
-
-    def encodes(self, x:PILImage): return equalize_contrast(x, self.method, self.clip_limit, self.tiles)
-
-# %% ../nbs/05_augment.ipynb #0865c053
-def add_item_tfms(dls:DataLoaders, # DataLoaders, e.g. from `chest_xray_dls`
-                  *tfms:Transform, # item transforms, e.g. `EqualizeContrast()`, placed among the others by their `order`
-                 ) -> DataLoaders:
-    "Add item transforms to every loader of `dls`; returns `dls`"
-    for t in tfms:
-        if not isinstance(t, Transform): raise TypeError(f"add_item_tfms takes fastai Transforms, not {type(t).__name__}")
-    for dl in dls.loaders: dl.after_item.add(list(tfms))
-    return dls
-
-# %% ../nbs/05_augment.ipynb #82c2fbce
-def read_ablations(fname:str='recipe_ablations.jsonl', # a results file of `benchmarks/recipe_ablations.py`
-                  ) -> list:
-    "The records of a results file in `benchmarks/results/` (JSON lines, or one JSON record): from the repository, or from GitHub outside of it"
-    root = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path.cwd().parent   # the package's, or nbs/'s
-    local = root/'benchmarks/results'/fname
-    if local.exists(): text = local.read_text()
-    else:
-        url = f'https://raw.githubusercontent.com/pneumo-nb/pneumo_nb/main/benchmarks/results/{fname}'
-        try:
-            with urllib.request.urlopen(url, timeout=30) as r: text = r.read().decode()
-        except OSError as e: raise FileNotFoundError(f"{fname}: not in {local.parent}, and not fetched from {url} ({e})") from None
-    return [json.loads(text)] if fname.endswith('.json') else [json.loads(l) for l in text.splitlines() if l.strip()]
-
-def ablation_table(records:list, # from `read_ablations`
-                   at:str='0.5', # the threshold: '0.5', or 'operating' (Youden's J on the validation patients)
-                  ) -> pd.DataFrame:
-    "Validation figures (95% intervals) and the worst changes under the stress test of each variant"
-    fmt = lambda v: f"{v['value']:.3f} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]"
-    rows = {}
-    for r in records:
-        a = r['at'][at]; s = a['stress']['summary']
-        rows[r['variant']] = {'threshold': round(a['threshold'], 2), **{m: fmt(a['clean'][m]) for m in ('accuracy', 'sensitivity', 'specificity', 'roc_auc')},
-                              'worst change in sensitivity': f"{s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']})",
-                              'worst change in specificity': f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})",
-                              'minutes': round(r['train_seconds'] / 60, 1)}
-    return pd.DataFrame(rows).T
-
-# %% ../nbs/05_augment.ipynb #8f539bce
-def torso_mask(g:np.ndarray, # a gray X-ray, 8-bit, (height, width)
-              ) -> np.ndarray:
-    "A mask of the body: the convex hull of the largest bright region of the blurred X-ray, shrunk a little"
-    h, w = g.shape
-    _, body = cv2.threshold(cv2.GaussianBlur(g, (0, 0), 0.03 * w), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8))
-    torso = np.zeros((h, w), np.uint8)
-    if n > 1:
-        largest = 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
-        outline, _ = cv2.findContours((labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cv2.fillConvexPoly(torso, cv2.convexHull(np.concatenate(outline)), 1)   # the hull of its outline is the hull of the region
-    return cv2.erode(torso, np.ones((max(3, round(0.04 * w)),) * 2, np.uint8)).astype(bool)
-
-def content_box(im:Image.Image, # an X-ray
-                level:int=12, # rows and columns with no pixel brighter than this are border
-               ) -> tuple:
-    "The box (left, top, right, bottom) of `im` without the black border around it"
-    g = np.asarray(im.convert('L'))
-    rows, cols = np.nonzero(g.max(1) > level)[0], np.nonzero(g.max(0) > level)[0]
-    if len(rows) < 8 or len(cols) < 8: return (0, 0, im.width, im.height)
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-
-def _spine(b:np.ndarray) -> int:
-    "The column of the spine: the brightest column of the middle of the image"
-    s = b.shape[1]; a, z = round(0.3 * s), round(0.7 * s)
-    k = max(3, round(0.04 * s))
-    prof = np.convolve(b[round(0.25 * s):round(0.75 * s), a:z].mean(0), np.ones(k) / k, 'valid')
-    return a + int(np.argmax(prof)) + k // 2
-
-def lung_box(im:Image.Image, # an X-ray
-             margin:float=0.06, # added on every side, as a share of the box's width and height
-             size:int=160, # the search runs on the X-ray (without its black border) squished to `size` x `size`
-            ) -> tuple|None:
-    "The box (left, top, right, bottom) in pixels of `im` around both lungs, centred on the spine; None if no lung is found"
-    x0, y0, x1, y1 = content_box(im)
-    g = np.asarray(im.crop((x0, y0, x1, y1)).convert('L').resize((size, size), Image.Resampling.BILINEAR))
-    b, torso = cv2.GaussianBlur(g, (0, 0), size / 112), torso_mask(g)
-    if torso.sum() < 0.1 * size * size: return None
-    t, _ = cv2.threshold(b[torso].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    k = max(3, round(size / 45))
-    dark = cv2.morphologyEx(((b < t) & torso).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
-    lungs = [s for s in sorted(stats[1:], key=lambda s: -s[cv2.CC_STAT_AREA])[:2] if s[cv2.CC_STAT_AREA] > 0.01 * size * size]
-    if not lungs: return None
-    top, bottom = min(s[1] for s in lungs), max(s[1] + s[3] for s in lungs)
-    c = _spine(b); r = max(max(c - s[0], s[0] + s[2] - c) for s in lungs)   # as wide on both sides of the spine
-    mx, my = margin * 2 * r, margin * (bottom - top)
-    sx, sy = (x1 - x0) / size, (y1 - y0) / size
-    box = (x0 + sx * (c - r - mx), y0 + sy * (top - my), x0 + sx * (c + r + mx), y0 + sy * (bottom + my))
-    return tuple(int(round(v)) for v in np.clip(box, 0, [im.width, im.height] * 2))
-
-def crop_to_lungs(im:Image.Image, # an X-ray
-                 ) -> Image.Image:
-    "`im` cropped to `lung_box`; the whole of `im` when no lungs are found"
-    box = lung_box(im)
-    return im if box is None else im.crop(box)
-
-
-# %% ../nbs/05_augment.ipynb #c05b09a0
-LUNG_BOX_VERSION = 1  # raised whenever `lung_box` changes its boxes, so that boxes kept on disk are searched again
-
-def _file_key(fn) -> str: return os.path.abspath(os.fspath(fn))
-
-def _search_file(fn) -> tuple|None:
-    "The `lung_box` of image file `fn`; None if it has none or cannot be read (reading it is the loader's to report)"
-    try: return lung_box(load_xray(fn))
-    except (OSError, ValueError): return None
-
-def _box_cache(files:list) -> Path:
-    "The file keeping the boxes of `files`: one per folder, in the user's cache folder"
-    root = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
-    name = hashlib.blake2b(root.encode(), digest_size=8).hexdigest()
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'pneumo_nb'/'lung_boxes'/f'{name}.csv'
-
-def lung_boxes(files, # image files, e.g. the `path`s of an image table
-               n_workers:int|None=None, # processes searching at once; default: every CPU core
-               cache:Path|bool=True, # keep the boxes in this CSV file (True: one per folder in the user's cache folder; False: none)
-              ) -> dict:
-    "The `lung_box` of every file (absolute path -> box, or None), searched once in parallel and kept on disk; a file whose size or time changed is searched again"
-    files = [_file_key(f) for f in files]
-    if not files: return {}
-    stamp = {f: (st.st_size, st.st_mtime_ns) for f in files for st in [os.stat(f)]}
-    fname = (_box_cache(files) if cache is True else Path(cache)) if cache else None
-    kept = {}
-    if fname and fname.exists():
-        try: old = pd.read_csv(fname)
-        except (ValueError, OSError): old = pd.DataFrame()   # an unreadable cache is searched again, then replaced
-        for r in old.itertuples(index=False) if {'path', 'bytes', 'mtime_ns', 'version', 'left'} <= set(old.columns) else []:
-            if stamp.get(r.path) == (r.bytes, r.mtime_ns) and r.version == LUNG_BOX_VERSION:
-                kept[r.path] = None if pd.isna(r.left) else (int(r.left), int(r.top), int(r.right), int(r.bottom))
-    todo = [f for f in dict.fromkeys(files) if f not in kept]
-    if todo:
-        n_workers = ifnone(n_workers, defaults.cpus)
-        found = parallel(_search_file, todo, n_workers=n_workers if len(todo) >= 64 else 0, threadpool=False, progress=False)
-        kept |= dict(zip(todo, found))
-        if fname:
-            rows = [(f, *stamp.get(f, (None, None)), LUNG_BOX_VERSION, *(b or (None,) * 4)) for f, b in kept.items()]
-            table = pd.DataFrame(rows, columns=['path', 'bytes', 'mtime_ns', 'version', 'left', 'top', 'right', 'bottom'])
-            fname.parent.mkdir(parents=True, exist_ok=True)
-            try: write_atomic(fname, lambda tmp: table.to_csv(tmp, index=False))
-            except OSError as e: warnings.warn(f"The lung boxes could not be kept in {fname} ({e}); they will be searched again next time")
-    return {f: kept[f] for f in files}
-
-class CropToLungs(Transform):
-    "Item transform: every X-ray cropped to its `lung_box` (training, validation and inference alike), before `Resize`"
-    order = 0  # before `Resize` (1): the crop is taken at the full resolution of the image
-    def __init__(self, boxes:dict|None=None): # image file -> its box, from `lung_boxes`; other X-rays are searched as they come
-        super().__init__()
-        self.boxes = {_file_key(f): None if b is None else tuple(b) for f, b in (boxes or {}).items()}
-    def box(self, x:Image.Image) -> tuple|None:
-        "The box of `x`: read by its file (`XRayImage.source`) when known, else searched for"
-        src = getattr(x, 'source', None)
-        k = _file_key(src) if isinstance(src, (str, Path)) else None
-        return self.boxes[k] if k in self.boxes else lung_box(x)
-    def encodes(self, x:PILImage):
-        box = self.box(x)
-        return x if box is None else x.crop(box)

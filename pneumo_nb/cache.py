@@ -15,7 +15,8 @@ from fastcore.basics import defaults
 from fastcore.foundation import L
 from fastcore.parallel import parallel
 from .config import PneumoError, check_number, POSITIVE_INT
-from .data import image_files, load_xray, write_atomic
+from .data import image_files
+from .images import load_xray, write_atomic
 
 # %% auto #0
 __all__ = ['CACHE_MANIFEST', 'shorter_side_size', 'load_xray_resized', 'is_grayscale_like', 'save_atomic', 'resize_xray',

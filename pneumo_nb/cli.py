@@ -229,7 +229,7 @@ def _decimals(probs, threshold:float, least:int=3, most:int=6) -> int:
     return most
 
 def _predict(a) -> int:
-    from pneumo_nb.data import write_atomic
+    from pneumo_nb.images import write_atomic
     from pneumo_nb.inference import load_model
     pred = load_model(a.model, trust_pickle=a.trust_pickle)
     table = pred.predict_folder(a.paths, bs=a.bs, num_workers=a.workers, tta=a.tta, progress=False)
@@ -272,8 +272,8 @@ def evaluate_parser() -> CommandParser:
 def _evaluate(a) -> int:
     from pneumo_nb.data import check_class_folders
     from pneumo_nb.inference import load_model
-    from pneumo_nb.evaluate import (evaluate_folder, report_table, series_words, calibration_text, add_to_card,
-                                    test_score_entry, append_test_score)
+    from pneumo_nb.evaluate import evaluate_folder, report_table, series_words, calibration_text
+    from pneumo_nb.card import add_to_card, test_score_entry, append_test_score
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
     if a.card and not a.card.is_file(): raise FileNotFoundError(f"--card: '{a.card}' does not exist (give the model_card.md pneumo-train wrote)")
     check_class_folders(a.folder)
@@ -287,7 +287,7 @@ def _evaluate(a) -> int:
     print(f"Calibration{'' if rep['calibrated'] else ' (the model carries none)'}: {calibration_text(rep['calibration'])}")
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png, roc.png and reliability.png"
     if a.stress:
-        from pneumo_nb.evaluate import stress_test, stress_summary, stress_words
+        from pneumo_nb.stress import stress_test, stress_summary, stress_words
         stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta,
                              clean=df.probability.values, num_workers=a.workers)   # the X-rays as they are: scored already
         cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']

@@ -126,12 +126,6 @@ class TrainConfig:
             elif f.name in CHOICES and v not in CHOICES[f.name] and not (v is None and optional):
                 raise PneumoError(f"{f.name} must be {_alternatives(CHOICES[f.name], optional)}, not {v!r}")
 
-    @property
-    def is_pretrained(self) -> bool:
-        "Whether the run starts from ImageNet weights"
-        from pneumo_nb.models import is_pretrainable   # here, not above: this module loads without PyTorch
-        return is_pretrainable(self.arch) if self.pretrained is None else self.pretrained
-
 # %% ../nbs/03a_config.ipynb #32df0359
 def add_config_options(p:argparse.ArgumentParser, # the parser of a command that trains
                        cls:type=TrainConfig, # the dataclass whose fields become options

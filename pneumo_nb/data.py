@@ -6,22 +6,23 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #e1164188
 from __future__ import annotations
-import os, re, uuid, warnings, importlib.resources
+import re, warnings, importlib.resources
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
 from fastcore.all import *
 from fastai.vision.all import *
-from .config import PneumoError, check_number, POSITIVE_INT
+from .config import PneumoError, check_number, POSITIVE_INT, TrainConfig
+from .images import DicomError, pydicom_module, is_dicom, load_xray, XRayImage, write_atomic, decode_image, UnreadableImageError
+from .preprocess import lung_boxes, CropToLungs, EqualizeContrast, add_item_tfms
 
 # %% auto #0
-__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'DICOM_EXTS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
-           'sample_path', 'image_files', 'DicomError', 'pydicom_module', 'is_dicom', 'read_dicom', 'load_xray',
-           'XRayImage', 'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays', 'image_problem',
-           'find_bad_images', 'dataset_summary', 'PatientIdError', 'patient_id', 'pneumonia_cause', 'xray_table',
-           'patients_across_splits', 'patient_split', 'split_report', 'patients_on_both_sides', 'write_atomic',
-           'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'chest_xray_dls', 'class_weights',
-           'plot_class_counts', 'image_sizes', 'plot_image_sizes', 'show_examples', 'xray_dicom']
+__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
+           'sample_path', 'image_files', 'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays',
+           'image_problem', 'find_bad_images', 'dataset_summary', 'PatientIdError', 'patient_id', 'pneumonia_cause',
+           'xray_table', 'patients_across_splits', 'patient_split', 'split_report', 'patients_on_both_sides',
+           'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'refuse_bad_images',
+           'chest_xray_dls', 'class_weights', 'plot_class_counts', 'image_sizes', 'plot_image_sizes', 'show_examples']
 
 # %% ../nbs/00_data.ipynb #2c304e24
 CLASSES = ('NORMAL', 'PNEUMONIA')  # the two class folders, in the order fastai's vocab sorts them
@@ -43,116 +44,6 @@ def image_files(path:Path, # folder to search, recursively
     if not path.is_dir(): raise FileNotFoundError(f"Image folder '{path}' does not exist or is not a folder")
     files = get_files(path, extensions=IMAGE_EXTS, recurse=True)
     return L(sorted(f for f in files if '__MACOSX' not in f.relative_to(path).parts))
-
-# %% ../nbs/00_data.ipynb #dd5d0ca6
-DICOM_EXTS = {'.dcm', '.dicom'}  # names that say DICOM; any file with 'DICM' at byte 128 is read as DICOM too
-
-class DicomError(PneumoError):
-    "A DICOM file that cannot be turned into an X-ray image, or DICOM support that is not installed"
-
-def pydicom_module():
-    "The `pydicom` module, imported when a DICOM file is first read, or a `DicomError` that says how to install it"
-    try: import pydicom
-    except ImportError:
-        raise DicomError("Reading DICOM files needs pydicom, which is not installed: pip install 'pneumo-nb[dicom]'") from None
-    return pydicom
-
-def is_dicom(fn, # a path (anything else: False)
-            ) -> bool:
-    "Is `fn` a DICOM file: named `.dcm` or `.dicom`, or with the 'DICM' mark at byte 128 that the standard writes?"
-    if not isinstance(fn, (str, Path)): return False
-    if Path(fn).suffix.lower() in DICOM_EXTS: return True
-    try:
-        with open(fn, 'rb') as f: f.seek(128); return f.read(4) == b'DICM'
-    except OSError: return False
-
-def _dicom_dataset(fn):
-    "The pydicom dataset of `fn`, with a clear `DicomError` when it is not DICOM or not an image"
-    pydicom = pydicom_module()
-    try: ds = pydicom.dcmread(fn)
-    except pydicom.errors.InvalidDicomError:   # some writers leave out the 128-byte preamble and the file meta header
-        try: ds = pydicom.dcmread(fn, force=True)
-        except Exception: ds = None
-        if ds is None or 'SOPClassUID' not in ds and 'PixelData' not in ds:
-            raise DicomError(f"'{fn}' is not a DICOM file (no 'DICM' mark and no DICOM elements)") from None
-    except Exception as e: raise DicomError(f"'{fn}' cannot be read as DICOM ({type(e).__name__}: {e}): truncated or corrupt") from None
-    if not any(k in ds for k in ('PixelData', 'FloatPixelData', 'DoubleFloatPixelData')):
-        kind = ds.SOPClassUID.name if 'SOPClassUID' in ds else 'of unknown kind'
-        raise DicomError(f"'{fn}' holds no pixel data (a DICOM {kind}): it is not an image")
-    if (n := int(ds.get('NumberOfFrames', 1) or 1)) > 1:
-        raise DicomError(f"'{fn}' holds {n} frames (a multi-frame DICOM); pneumo_nb reads one X-ray per file: save the frame you want on its own")
-    return ds
-
-def _dicom_pixels(ds, fn) -> np.ndarray:
-    "The stored pixel values of `ds`, with a clear `DicomError` when they cannot be decoded"
-    try: return ds.pixel_array
-    except Exception as e:
-        ts = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID', None)
-        if ts is not None and ts.is_compressed and isinstance(e, (RuntimeError, NotImplementedError)):
-            raise DicomError(f"'{fn}': its pixels are compressed as {ts.name}, and no decoder for it is installed "
-                             f"({str(e).splitlines()[-1].strip()}); pydicom's documentation lists the packages that decode it") from None
-        raise DicomError(f"'{fn}': its pixel data cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt") from None
-
-def _stretch(a:np.ndarray, lo:float, hi:float) -> np.ndarray:
-    "`a` from [lo, hi] to 8 bits"
-    a = (np.asarray(a, dtype=np.float64) - lo) / (hi - lo) * 255 if hi > lo else np.zeros(np.shape(a))
-    return a.clip(0, 255).round().astype(np.uint8)
-
-def read_dicom(fn, # a DICOM file (pydicom must be installed: the `dicom` extra)
-              ) -> Image.Image:
-    "The X-ray in DICOM file `fn` as an 8-bit 'L' image (RGB if stored in colour), shown as a DICOM viewer shows it"
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut
-    ds = _dicom_dataset(fn)
-    a = _dicom_pixels(ds, fn)
-    photometric = str(ds.get('PhotometricInterpretation', 'MONOCHROME2')).strip()
-    if photometric == 'PALETTE COLOR': a = apply_color_lut(a, ds)
-    if a.ndim == 3:   # colour: RGB (pydicom turns YBR into RGB)
-        return Image.fromarray(a if a.dtype == np.uint8 else _stretch(a, 0, 2 ** int(ds.get('BitsStored', 16)) - 1), 'RGB')
-    a = apply_modality_lut(a, ds)                    # stored values to modality units: rescale slope and intercept
-    if 'VOILUTSequence' in ds:                       # the display mapping the file asks for: a VOI LUT...
-        a = apply_voi_lut(a, ds)
-        lut = ds.VOILUTSequence[0].LUTData
-        lo, hi = float(np.min(lut)), float(np.max(lut))
-    elif 'WindowCenter' in ds and 'WindowWidth' in ds:   # ... or a window; both map onto an output range
-        a = apply_voi_lut(a, ds)
-        lo, hi = apply_voi_lut(np.array([-2. ** 40, 2. ** 40]), ds)   # the ends of that range
-    else: lo, hi = float(a.min()), float(a.max())   # no window: from the darkest to the brightest pixel, as `load_xray` does
-    a = _stretch(a, lo, hi)
-    return Image.fromarray(255 - a if photometric == 'MONOCHROME1' else a, 'L')   # MONOCHROME1: 0 is white; bone must be bright
-
-
-# %% ../nbs/00_data.ipynb #1c2ef26e
-def _to_8bit(im:Image.Image) -> Image.Image:
-    "Stretch a 16-bit or 32-bit gray image to 8 bits, from its darkest to its brightest pixel"
-    a = np.asarray(im, dtype=np.float64)
-    return Image.fromarray(_stretch(a, a.min(), a.max()), 'L')
-
-def load_xray(src, # path of an image file, a PIL image, or a NumPy array (H,W), (H,W,3) or (H,W,4)
-             ) -> Image.Image:
-    "Open `src` as an 8-bit image in mode 'L' (gray) or 'RGB', whatever its mode, bit depth or format (DICOM too)"
-    if isinstance(src, np.ndarray):
-        if src.dtype == bool: src = src.astype(np.uint8) * 255
-        im = Image.fromarray(src)
-    elif isinstance(src, Image.Image): im = src
-    else:
-        if is_dicom(src): return read_dicom(src)
-        im = Image.open(src)
-        im.load()
-    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F'): return _to_8bit(im)
-    if im.mode in ('L', 'RGB'): return im
-    if im.mode in ('1', 'LA', 'La'): return im.convert('L')
-    if im.mode == 'P': im = im.convert('RGBA')
-    return im.convert('RGB')
-
-# %% ../nbs/00_data.ipynb #231bee92
-class XRayImage(PILImage):
-    "A `PILImage` that opens any X-ray through `load_xray`, as 3-channel RGB for pretrained networks"
-    @classmethod
-    def create(cls, fn, **kwargs):
-        if isinstance(fn, (Tensor, bytes)): return super().create(fn, **kwargs)
-        im = cls(load_xray(fn).convert('RGB'))
-        if isinstance(fn, (str, Path)): im.source = fn   # the file it came from, by which `CropToLungs` reads its box
-        return im
 
 # %% ../nbs/00_data.ipynb #f5332aba
 class LayoutError(PneumoError):
@@ -245,14 +136,10 @@ def image_problem(fn:Path, # image file to check
     fn = Path(fn)
     try:
         if fn.stat().st_size == 0: return 'empty file (0 bytes)'
-        if is_dicom(fn): return read_dicom(fn) and None
-        with Image.open(fn) as im:
-            im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
-            im.load()
+        decode_image(fn, draft=lambda wh: (max(1, wh[0] // 8), max(1, wh[1] // 8)))   # a JPEG at 1/8 of its size: every byte is still read
     except FileNotFoundError: return 'file does not exist'
     except DicomError as e: return str(e).replace(f"'{fn}': ", '').replace(f"'{fn}' ", 'the file ')   # the table names the file
-    except Image.UnidentifiedImageError: return 'not an image file that PIL can read'
-    except Exception as e: return f'cannot be decoded ({e}): truncated or corrupt'
+    except UnreadableImageError as e: return e.reason
     return None
 
 def find_bad_images(files, # image files to check
@@ -395,19 +282,6 @@ def patients_on_both_sides(table:pd.DataFrame) -> set:
     return set(n[n > 1].index)
 
 # %% ../nbs/00_data.ipynb #8e5fffce
-def write_atomic(fname:Path, # the file to write; replaced only once the new content is complete
-                 write, # function writing the content to the temporary path it is given
-                ) -> Path:
-    "Call `write(tmp)` on a temporary file beside `fname`, then move it onto `fname`; a failed write leaves `fname` as it was"
-    fname = Path(fname)
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(f'.{fname.name}.{uuid.uuid4().hex[:8]}.partial')
-    try:
-        write(tmp)
-        os.replace(tmp, fname)
-    finally: tmp.unlink(missing_ok=True)
-    return fname
-
 SPLIT_COLUMNS = ['path', 'label', 'cause', 'patient', 'split']
 
 def save_split(table:pd.DataFrame, # image table with a `split` column
@@ -441,8 +315,8 @@ _norm_stats = {'imagenet': imagenet_stats, 'xray': xray_stats}
 TASKS = {'binary': 'label', 'cause': 'cause'}  # task name -> the table column it predicts
 VOCABS = {'label': list(CLASSES), 'cause': ['BACTERIA', 'NORMAL', 'VIRUS']}  # the classes of each column
 
-def xray_block(size:int=224, # images are resized to size x size
-               method:str='squish', # how to resize: 'squish', 'pad' (with black) or 'crop'
+def xray_block(size:int=TrainConfig.size, # images are resized to size x size
+               method:str=TrainConfig.method, # how to resize: 'squish', 'pad' (with black) or 'crop'
                batch_tfms=None, # extra batch transforms (augmentation), applied before normalization
                normalize:str|None='imagenet', # 'imagenet' (pretrained networks), 'xray' (from scratch) or None
                label:str='label', # table column holding the class: 'label' (2 classes) or 'cause' (3 classes)
@@ -459,25 +333,44 @@ def xray_block(size:int=224, # images are resized to size x size
 
 # %% ../nbs/00_data.ipynb #56512ca3
 class BadImagesError(PneumoError):
-    "Image files that cannot be decoded, found before training"
+    "Image files that cannot be read, found before training or evaluating"
+
+def refuse_bad_images(paths, # the images that cannot be read
+                      problems, # what is wrong with each
+                      skip_bad:bool=False, # warn that they are left out instead of stopping
+                      where:str|None=None, # the folder they are in, for the message
+                     ):
+    "Stop with a `BadImagesError` that names the images that cannot be read (up to 20, each with its problem), or, with `skip_bad`, warn that they are left out"
+    paths, problems = [str(p) for p in paths], list(problems)
+    if not paths: return
+    listing = '\n'.join(f'  {p}: {why}' for p, why in zip(paths[:20], problems[:20]))
+    listing += f'\n  ... and {len(paths) - 20} more' if len(paths) > 20 else ''
+    place = f" in '{where}'" if where else ''
+    if not skip_bad:
+        raise BadImagesError(f"{len(paths)} image(s){place} cannot be read, such as {paths[0]}: {problems[0]}. Fix or remove them, "
+                             "or pass skip_bad=True (--skip-bad on the command line) to leave them out" + (f':\n{listing}' if len(paths) > 1 else ''))
+    warnings.warn(f"Leaving out {len(paths)} image(s){place} that cannot be read:\n{listing}")
 
 
 def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the bundled sample
-                   size:int=224, # images are resized to size x size
-                   bs:int=32, # batch size
-                   valid_pct:float=0.2, # share of patients kept for validation (see `patient_split`)
-                   seed:int=42, # seed of the patient split
-                   method:str='squish', # how to resize: 'squish', 'pad' or 'crop'
-                   batch_tfms=None, # augmentation: batch transforms, e.g. `aug_transforms(...)`
+                   size:int=TrainConfig.size, # images are resized to size x size
+                   bs:int=TrainConfig.bs, # batch size
+                   valid_pct:float=TrainConfig.valid_pct, # share of patients kept for validation (see `patient_split`)
+                   seed:int=TrainConfig.seed, # seed of the patient split
+                   method:str=TrainConfig.method, # how to resize: 'squish', 'pad' or 'crop'
+                   crop:str|None=TrainConfig.crop, # 'lungs': cut every X-ray to the box around its lungs first (`CropToLungs`); None: the whole X-ray
+                   equalize:str|None=TrainConfig.equalize, # 'clahe' or 'equalize': equalise the contrast after resizing (`EqualizeContrast`); None: no
+                   batch_tfms=None, # augmentation: batch transforms, e.g. `xray_aug_transforms()` (None: none)
                    normalize:str|None='imagenet', # 'imagenet', 'xray' or None
-                   task:str='binary', # 'binary' (NORMAL / PNEUMONIA) or 'cause' (NORMAL / BACTERIA / VIRUS)
+                   task:str=TrainConfig.task, # 'binary' (NORMAL / PNEUMONIA) or 'cause' (NORMAL / BACTERIA / VIRUS)
                    split:Path=None, # a split CSV from `save_split`; default: a fresh `patient_split`
                    per_image:bool=False, # treat each image as its own patient (names without patient ids)
                    skip_bad:bool=False, # leave out images that do not decode (with a warning) instead of stopping
                    **kwargs # passed to `DataBlock.dataloaders`, e.g. `num_workers`, `device`
                   ) -> DataLoaders:
-    "`DataLoaders` for the `train/` folder of `path`, split by patient, every image checked first"
+    "`DataLoaders` for the `train/` folder of `path`, split by patient, every image checked first, cropped to the lungs as the recipe does"
     path = check_layout(ifnone(path, sample_path()))
+    if crop not in (None, 'lungs'): raise PneumoError(f"crop must be 'lungs' or None, not {crop!r}")
     check_number('size', size, **POSITIVE_INT); check_number('bs', bs, **POSITIVE_INT)
     if task not in TASKS: raise PneumoError(f"task must be 'binary' or 'cause', not {task!r}")
     label = TASKS[task]
@@ -489,21 +382,20 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
     if missing := [str(f) for f in files if not f.exists()]:
         raise FileNotFoundError(f"{len(missing)} images of the split are not in '{path}', e.g. {missing[0]}")
     bad = find_bad_images(files)
-    if len(bad):
-        listing = '\n'.join(f'  {p}: {why}' for p, why in zip(bad.path[:20], bad.problem[:20]))
-        listing += f'\n  ... and {len(bad) - 20} more' if len(bad) > 20 else ''
-        if not skip_bad:
-            raise BadImagesError(f"{len(bad)} image(s) cannot be decoded, such as {bad.path[0]}: {bad.problem[0]}. Fix or "
-                                 "remove them, or pass skip_bad=True (--skip-bad on the command line) to leave them out"
-                                 + (f':\n{listing}' if len(bad) > 1 else ''))
-        warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be decoded:\n{listing}")
-        table = table[~pd.Series([str(f) for f in files]).isin(set(bad.path)).values].reset_index(drop=True)
+    refuse_bad_images(bad.path, bad.problem, skip_bad)
+    if len(bad): table = table[~pd.Series([str(f) for f in files]).isin(set(bad.path)).values].reset_index(drop=True)
     n_train = (table.split == 'train').sum()
     if bs > n_train: raise PneumoError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")
     df = table.assign(path=[str(path/p) for p in table.path])
     dls = xray_block(size, method, batch_tfms, normalize, label).dataloaders(df, bs=bs, **kwargs)
     dls.table, dls.path = table, path
-    return dls
+    item_tfms = []
+    if crop:   # each X-ray's box, searched once in parallel (and kept on disk), a column of the image table
+        boxes = lung_boxes(df.path)
+        dls.table['lung_box'] = list(boxes.values())   # in the order of the table
+        item_tfms.append(CropToLungs(boxes))
+    if equalize: item_tfms.append(EqualizeContrast(equalize))
+    return add_item_tfms(dls, *item_tfms)
 
 # %% ../nbs/00_data.ipynb #f939dd63
 def class_weights(dls:DataLoaders, # DataLoaders whose training split sets the weights
@@ -567,40 +459,3 @@ def show_examples(path:Path, # dataset root
     fig.suptitle('Kermany et al. 2018, CC BY 4.0', y=0.01, fontsize=8)
     plt.tight_layout()
     return fig
-
-# %% ../nbs/00_data.ipynb #a4ebd040
-def xray_dicom(src, # an X-ray: a path, a PIL image or an array that `load_xray` opens
-               fn:Path, # the DICOM file to write
-               bits:int=12, # bits stored per pixel: 8, 12 or 16
-               photometric:str='MONOCHROME2', # 'MONOCHROME2' (0 is black) or 'MONOCHROME1' (0 is white)
-               window:tuple|None=None, # (centre, width) in modality units, written as the display window
-               rescale:tuple=(1., 0.), # (slope, intercept): modality value = stored value * slope + intercept
-              ) -> Path:
-    "Write `src` as a single-frame digital X-ray DICOM file that `read_dicom` shows as `src`: for tests, demos and the app"
-    pydicom = pydicom_module()
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid, DigitalXRayImageStorageForPresentation
-    if bits not in (8, 12, 16): raise PneumoError(f"bits must be 8, 12 or 16, not {bits!r}")
-    if photometric not in ('MONOCHROME1', 'MONOCHROME2'): raise PneumoError(f"photometric must be 'MONOCHROME1' or 'MONOCHROME2', not {photometric!r}")
-    g = np.asarray(load_xray(src).convert('L'), dtype=np.float64) / 255
-    if photometric == 'MONOCHROME1': g = 1 - g
-    top = 2 ** bits - 1
-    m = (window[0] - 0.5 + (g - 0.5) * (window[1] - 1)) if window else g * top   # modality values that display as `src` (DICOM's linear window)
-    slope, intercept = rescale
-    stored = np.round((m - intercept) / slope)
-    if stored.min() < 0 or stored.max() > top:
-        raise PneumoError(f"window {window} and rescale {rescale} need stored values from {stored.min():.0f} to {stored.max():.0f}, "
-                         f"outside the {bits}-bit range 0 to {top}")
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = DigitalXRayImageStorageForPresentation, generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset(); ds.file_meta = meta
-    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    ds.Modality, ds.BodyPartExamined, ds.PatientID = 'DX', 'CHEST', 'ANONYMOUS'
-    ds.set_pixel_data(stored.astype(np.uint8 if bits == 8 else np.uint16), photometric, bits)
-    if rescale != (1., 0.): ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
-    if window: ds.WindowCenter, ds.WindowWidth = window
-    fn = Path(fn)
-    write_atomic(fn, lambda tmp: ds.save_as(tmp, enforce_file_format=True))
-    return fn
-

@@ -1,4 +1,4 @@
-"""Download the chest X-ray dataset from Kaggle or Mendeley Data with a resumable download, unpack it safely and tidy it into one clean `chest_xray/` folder.
+"""Set a notebook up: download the chest X-ray dataset from Kaggle or Mendeley Data (resumable, unpacked safely, tidied into one clean `chest_xray/` folder), find it and the runs folder, and say whether training has a GPU.
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/download.html.md"""
 

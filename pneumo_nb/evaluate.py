@@ -6,37 +6,26 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/evaluate.html.md"""
 
 # %% ../nbs/09_evaluate.ipynb #5da18c37
 from __future__ import annotations
-import json, os, warnings
+import json
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from sklearn.metrics import classification_report, RocCurveDisplay
 from sklearn.calibration import CalibrationDisplay
-import datetime, platform, subprocess
 from scipy.stats import rankdata, norm
 from fastcore.basics import ifnone
-from functools import partial
-import cv2
-from PIL import Image
-from fastcore.basics import chunked, noop, defaults
-import torch
 from .config import PneumoError, check_number, POSITIVE_INT
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
-                            pneumonia_cause, write_atomic, load_xray)
-from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability,
-                               calibration_scores, calibration_words)
+                            pneumonia_cause, refuse_bad_images)
+from .images import write_atomic
+from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability, calibration_scores)
 from .inference import XRayPredictor
-from .augment import torso_mask
 
 # %% auto #0
-__all__ = ['SERIES', 'STRESS_TESTS', 'ZOOM_SCALES', 'CROP_STRESS_TESTS', 'folder_table', 'folder_predictions', 'bootstrap_ci',
-           'calibration_report', 'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table',
-           'plot_confusion', 'plot_roc', 'plot_threshold_effect', 'xray_series', 'series_report', 'series_words',
-           'evaluate_folder', 'compare_reports', 'paired_bootstrap', 'delong_test', 'zoom_in', 'crop_middle',
-           'zoom_out', 'shift', 'find_marker', 'mask_marker', 'AfterCrop', 'add_letter', 'gray_frame', 'add_noise',
-           'StressedXRays', 'stress_probabilities', 'stress_report', 'stress_summary', 'stress_words', 'stress_json',
-           'read_stress', 'plot_stress', 'stress_test', 'model_card', 'card_section', 'write_model_card', 'add_to_card',
-           'test_score_entry', 'append_test_score']
+__all__ = ['SERIES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'with_interval', 'calibration_report',
+           'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
+           'plot_threshold_effect', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
+           'compare_reports', 'paired_bootstrap', 'delong_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -78,13 +67,7 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
     df.insert(1, 'y', (table.label == 'PNEUMONIA').astype(int).values)
     df.insert(2, 'patient', [_patient(Path(f)) for f in table.path])
     bad = df[df.error.notna()]
-    if len(bad):
-        listing = '\n'.join(f'  {p}: {e}' for p, e in zip(bad.path[:20], bad.error[:20]))
-        if not skip_bad:
-            raise PneumoError(f"{len(bad)} image(s) in '{folder}' cannot be read, such as {bad.path.iloc[0]}: {bad.error.iloc[0]}. "
-                             "Fix or remove them, or pass skip_bad=True (--skip-bad on the command line) to leave them out"
-                             + (f':\n{listing}' if len(bad) > 1 else ''))
-        warnings.warn(f"Leaving out {len(bad)} image(s) that cannot be read:\n{listing}")
+    refuse_bad_images(bad.path, bad.error, skip_bad, where=folder)
     return df[df.error.isna()].drop(columns='error').reset_index(drop=True)
 
 # %% ../nbs/09_evaluate.ipynb #17d0a68f
@@ -122,7 +105,9 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     return res
 
 # %% ../nbs/09_evaluate.ipynb #0d7d531e
-def _interval(value:float, ci95) -> str:
+def with_interval(value:float, # a figure
+                  ci95, # its 95% interval: (low, high)
+                 ) -> str:
     "`value` and its 95% interval as the reports print them: 0.942 [0.920, 0.962]"
     return f"{value:.3f} [{ci95[0]:.3f}, {ci95[1]:.3f}]"
 
@@ -143,7 +128,7 @@ def calibration_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = 
 def calibration_text(report:dict, # from `calibration_report` (the `calibration` of an `evaluation_report`)
                     ) -> str:
     "The Brier score and the ECE of `report` with their intervals, on one line"
-    return '; '.join(f"{name} {_interval(report[m]['value'], report[m]['ci95'])}"
+    return '; '.join(f"{name} {with_interval(report[m]['value'], report[m]['ci95'])}"
                      for m, name in (('brier', 'Brier score'), ('ece', f"expected calibration error ({report['n_bins']} bins)")))
 
 def plot_reliability(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
@@ -281,7 +266,7 @@ def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMA
 def series_words(by_series:dict, # from `series_report`
                 ) -> str:
     "The figures of `by_series` on one line, as the commands print them"
-    return '; '.join(f"{s} {v['measure']} {_interval(v['value'], v['ci95'])} ({v['n_images']})" for s, v in by_series.items())
+    return '; '.join(f"{s} {v['measure']} {with_interval(v['value'], v['ci95'])} ({v['n_images']})" for s, v in by_series.items())
 
 # %% ../nbs/09_evaluate.ipynb #7b70571c
 def evaluate_folder(pred:XRayPredictor, # the model
@@ -330,8 +315,8 @@ def compare_reports(reports:dict, # name -> report from `evaluation_report` / `e
 def paired_bootstrap(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                      y_prob_a, # model A's probability of PNEUMONIA for each X-ray
                      y_prob_b, # model B's, for the same X-rays in the same order
-                     threshold_a:float=0.5, # A's operating threshold
-                     threshold_b:float=0.5, # B's operating threshold
+                     threshold_a:float=0.5, # A's operating threshold: pass the one stored with the model (`report['threshold']`), as `compare_reports` shows
+                     threshold_b:float=0.5, # B's operating threshold, likewise
                      groups=None, # the patient of each X-ray: resample patients, not images (None: images)
                      n_boot:int=1000, # resamples
                      seed:int=0, # seeds the resampling
@@ -383,396 +368,3 @@ def delong_test(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     half = norm.ppf((1 + level) / 2) * se
     return dict(auc_a=float(auc[0]), auc_b=float(auc[1]), difference=float(diff), ci=(float(diff - half), float(diff + half)),
                 z=float(z), p_value=float(2 * norm.sf(abs(z))))
-
-# %% ../nbs/09_evaluate.ipynb #8c22279f
-def zoom_in(im:Image.Image, # an X-ray
-            frac:float, # share of the width and of the height kept, around the centre
-           ) -> Image.Image:
-    "The centre of `im`, `frac` of its width and height: resized like the rest, the chest fills more of the frame"
-    return crop_middle(im, frac, frac)
-
-def crop_middle(im:Image.Image, # an X-ray
-                fx:float=1., # share of the width kept, around the centre
-                fy:float=1., # share of the height kept, around the centre
-               ) -> Image.Image:
-    "The middle `fx` of the width and `fy` of the height of `im`"
-    w, h = im.size
-    dx, dy = w * (1 - fx) / 2, h * (1 - fy) / 2
-    return im.crop((round(dx), round(dy), round(w - dx), round(h - dy)))
-
-def zoom_out(im:Image.Image, # an X-ray
-             frac:float, # its new width and height, as a share of the old
-            ) -> Image.Image:
-    "`im` shrunk to `frac` of its width and height, in the middle of a black frame of its own size"
-    small = im.resize((max(1, round(im.width * frac)), max(1, round(im.height * frac))), Image.Resampling.BILINEAR)
-    return shift(small, 0, 0, size=im.size)
-
-def shift(im:Image.Image, # an X-ray
-          dx:float, # move right by this share of the width (left if negative)
-          dy:float, # move down by this share of the height (up if negative)
-          size:tuple|None=None, # size of the black canvas (default: the size of `im`); `im` is centred on it before the move
-         ) -> Image.Image:
-    "`im` moved by (`dx`, `dy`) of its size on a black canvas; what leaves the canvas is lost"
-    w, h = size or im.size
-    canvas = Image.new(im.mode, (w, h))
-    canvas.paste(im, ((w - im.width) // 2 + round(dx * w), (h - im.height) // 2 + round(dy * h)))
-    return canvas
-
-# %% ../nbs/09_evaluate.ipynb #4b868e79
-def find_marker(im:Image.Image, # an X-ray
-                band:float=0.3, # markers are looked for within this share of the width from each side
-                size:int=224, # the search runs on the X-ray squished to `size` x `size`, the scale it was tuned at
-               ) -> np.ndarray:
-    "A mask of the burned-in marker letters of `im`: small, compact bright shapes on the dark background beside the body"
-    g = np.asarray(im.convert('L').resize((size, size), Image.Resampling.BILINEAR))
-    h, w = g.shape
-    k = max(3, round(0.08 * min(h, w)) // 2 * 2 + 1)   # larger than a letter, smaller than a rib
-    tophat = cv2.morphologyEx(g, cv2.MORPH_TOPHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    bright = ((tophat > 45) & (g > 130)).astype(np.uint8)
-    bright[:, round(band * w):w - round(band * w)] = 0
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
-    torso, keep, m = torso_mask(g), [], max(2, round(0.02 * w))
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if not (0.0002 <= area / (h * w) <= 0.01 and bh <= 0.12 * h and 0.4 <= bh / bw <= 3): continue   # letter-sized
-        around = g[max(0, y - m):y + bh + m, max(0, x - m):x + bw + m][labels[max(0, y - m):y + bh + m, max(0, x - m):x + bw + m] != i]
-        if np.median(around) < 110 and torso[labels == i].mean() < 0.3: keep.append(i)   # on dark ground, outside the body
-    mask = cv2.dilate(np.isin(labels, keep).astype(np.uint8), np.ones((3, 3), np.uint8))
-    return cv2.resize(mask, im.size, interpolation=cv2.INTER_NEAREST).astype(bool)
-
-def mask_marker(im:Image.Image, # an X-ray
-               ) -> Image.Image:
-    "`im` with its marker letters (`find_marker`) painted over from what surrounds them"
-    mask = find_marker(im)
-    if not mask.any(): return im
-    filled = cv2.inpaint(np.asarray(im.convert('L')), mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
-    return Image.fromarray(filled).convert(im.mode)
-
-# %% ../nbs/09_evaluate.ipynb #3c1d01b6
-STRESS_TESTS = {  # name -> a change of an X-ray that should not change its diagnosis
-    **{f'zoom in {f:.0%}': partial(zoom_in, frac=f) for f in (0.9, 0.8, 0.75)},
-    **{f'zoom out {f:.0%}': partial(zoom_out, frac=f) for f in (0.9, 0.85, 0.8)},
-    'narrower 85%': partial(crop_middle, fx=0.85), 'shorter 85%': partial(crop_middle, fy=0.85),
-    **{f'shifted {side} 8%': partial(shift, dx=dx, dy=dy)
-       for side, dx, dy in [('left', -.08, 0), ('right', .08, 0), ('up', 0, -.08), ('down', 0, .08)]},
-    'marker masked': mask_marker,
-}
-ZOOM_SCALES = {'zoom out 80%': 0.8, 'zoom out 85%': 0.85, 'zoom out 90%': 0.9, 'clean': 1.,   # how large the chest
-               'zoom in 90%': 1 / 0.9, 'zoom in 80%': 1 / 0.8, 'zoom in 75%': 1 / 0.75}       # appears, against as it is
-
-# %% ../nbs/09_evaluate.ipynb #92dcae65
-class AfterCrop:
-    "A stress change applied to an X-ray after the lungs crop (`XRayPredictor.prepare(after_crop=...)`), inside the box the network sees"
-    def __init__(self, change): self.change = change   # a function of a PIL image, as in `STRESS_TESTS`
-    def __call__(self, im:Image.Image) -> Image.Image: return self.change(im)   # applied to a whole X-ray: a model without the crop
-    def __repr__(self): return f'AfterCrop({getattr(self.change, "__name__", self.change)})'
-
-def add_letter(im:Image.Image, # an X-ray (or the box around its lungs)
-               frac:float=0.1, # the letter's height, as a share of the image's height
-               letter:str='R', # the text
-              ) -> Image.Image:
-    "`im` with a white `letter` burned into its upper left corner, as a side marker would be"
-    a = np.array(im)
-    scale = frac * im.height / cv2.getTextSize(letter, cv2.FONT_HERSHEY_SIMPLEX, 1, 2)[0][1]
-    thick = max(1, round(2 * scale))
-    cv2.putText(a, letter, (round(0.05 * im.width), round(0.05 * im.height + frac * im.height)), cv2.FONT_HERSHEY_SIMPLEX,
-                scale, (255,) * (a.shape[2] if a.ndim == 3 else 1), thick, cv2.LINE_AA)
-    return Image.fromarray(a, im.mode)
-
-def gray_frame(im:Image.Image, # an X-ray (or the box around its lungs)
-               frac:float=0.06, # the frame's width on every side, as a share of the image's width and height
-               level:int=128, # its gray level (0: black)
-              ) -> Image.Image:
-    "`im` with a gray frame painted over its edges, as a film's unexposed border or a collimator would leave"
-    a = np.array(im)
-    dx, dy = max(1, round(frac * im.width)), max(1, round(frac * im.height))
-    a[:dy], a[-dy:], a[:, :dx], a[:, -dx:] = level, level, level, level
-    return Image.fromarray(a, im.mode)
-
-def add_noise(im:Image.Image, # an X-ray (or the box around its lungs)
-              sigma:float=8., # the noise's standard deviation, in gray levels
-              seed:int=0, # seeds the noise: every X-ray gets the same pattern, cut to its size
-             ) -> Image.Image:
-    "`im` with Gaussian noise added, as a lower dose or another detector would give"
-    a = np.asarray(im, dtype=np.float32)
-    return Image.fromarray(np.clip(a + np.random.default_rng(seed).normal(0, sigma, a.shape), 0, 255).astype(np.uint8), im.mode)
-
-CROP_STRESS_TESTS = {  # name -> a change inside the box around the lungs, after the crop
-    'letter in the box': AfterCrop(add_letter), 'gray frame in the box': AfterCrop(gray_frame),
-    'noise (8 gray levels)': AfterCrop(add_noise), 'box zoomed in 85%': AfterCrop(partial(zoom_in, frac=0.85)),
-}
-
-# %% ../nbs/09_evaluate.ipynb #91c66083
-class StressedXRays(torch.utils.data.Dataset):
-    "Each X-ray of `files` decoded once and `prepare`d by `pred` after every change of `changes` (an `AfterCrop` one after the crop): a (changes, 3, height, width) uint8 tensor"
-    def __init__(self, pred:XRayPredictor, files, changes:dict): self.pred, self.files, self.changes = pred, list(files), list(changes.values())
-    def __len__(self): return len(self.files)
-    def __getitem__(self, i):
-        im = load_xray(self.files[i])
-        return torch.stack([self.pred.prepare(im, after_crop=c.change) if isinstance(c, AfterCrop) else self.pred.prepare(c(im))
-                            for c in self.changes])
-
-def stress_probabilities(pred:XRayPredictor, # the model
-                         files, # the X-rays: paths, PIL images or arrays
-                         tests:dict|None=None, # name -> function changing a PIL image; default: `STRESS_TESTS`
-                         bs:int=16, # X-rays decoded at a time (each gives one image per change)
-                         tta:bool=False, # test-time augmentation
-                         clean=None, # P(pneumonia) of the X-rays as they are, when known already (e.g. the validation predictions): not computed again
-                         num_workers:int|None=None, # loader processes preparing the changed X-rays; default: every CPU core (at most 8)
-                        ) -> pd.DataFrame:
-    "P(pneumonia) of each X-ray as it is (column `clean`) and after each change of `tests` (one column each)"
-    files, tests = list(files), ifnone(tests, STRESS_TESTS)
-    changes = tests if clean is not None else {'clean': noop, **tests}
-    if clean is not None and len(clean) != len(files):
-        raise PneumoError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
-    dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
-                                     num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
-    probs = [pred.probabilities(pred.normalize(xb.flatten(0, 1)), tta=tta).reshape(len(xb), len(changes)) for xb in dl]
-    probs = np.concatenate(probs) if probs else np.zeros((0, len(changes)))
-    df = pd.DataFrame(probs, columns=list(changes))
-    if clean is not None: df.insert(0, 'clean', np.asarray(clean, dtype=float))
-    return df
-
-def stress_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
-                  probs:pd.DataFrame, # from `stress_probabilities`
-                  threshold:float=0.5, # the operating threshold
-                  groups=None, # the patient of each X-ray, for the bootstrap
-                  n_boot:int=200, # bootstrap resamples
-                  tolerance:float=0.02, # largest change of sensitivity and specificity that passes
-                 ) -> pd.DataFrame:
-    "Sensitivity, specificity (with 95% intervals), accuracy and ROC AUC under each change, and the change from `clean`"
-    rows = {}
-    for name in probs:
-        s = scores_at(y_true, probs[name].values, threshold)
-        ci = bootstrap_ci(y_true, probs[name].values, threshold, groups, n_boot, measures=('sensitivity', 'specificity'))
-        rows[name] = {'sensitivity': s['sensitivity'], 'sensitivity 95% CI': ci['sensitivity'], 'specificity': s['specificity'],
-                      'specificity 95% CI': ci['specificity'], 'accuracy': s['accuracy'], 'roc_auc': s['roc_auc']}
-    df = pd.DataFrame(rows).T
-    for m in ('sensitivity', 'specificity'): df[f'change in {m}'] = (df[m] - df.loc['clean', m]).astype(float)
-    within = lambda m: df[f'change in {m}'].abs() <= tolerance + 1e-9   # 0.02 passes though float subtraction gives 0.020000000000000018
-    df['passes'] = within('sensitivity') & within('specificity')
-    return df
-
-def stress_summary(report:pd.DataFrame, # from `stress_report`
-                  ) -> dict:
-    "The worst change of sensitivity and of specificity (the largest, a fall before a rise of the same size), where it happens, and whether every change passes"
-    changes = report.drop(index='clean', errors='ignore')
-    worst = {m: (changes[f'change in {m}'].abs() + 1e-9 * (changes[f'change in {m}'] < 0)).idxmax() for m in ('sensitivity', 'specificity')}
-    value = {m: float(report.loc[t, f'change in {m}']) for m, t in worst.items()}
-    return {**{f'worst change in {m}': v for m, v in value.items()},
-            **{f'worst for {m}': worst[m] if abs(v) > 1e-12 else None for m, v in value.items()},   # None: no change moves it
-            'all pass': bool(report.passes.all())}
-
-def stress_words(summary:dict, # from `stress_summary`
-                ) -> str:
-    "The worst changes of `summary` in words, as the commands print them"
-    def one(m):
-        v = summary[f'worst change in {m}']
-        return f"{v:+.3f} ({summary[f'worst for {m}']})" if summary[f'worst for {m}'] else 'none (no change moves it)'
-    return f"worst change in sensitivity {one('sensitivity')}, in specificity {one('specificity')}"
-
-def stress_json(report:pd.DataFrame, # from `stress_report`
-               ) -> dict:
-    "`report` and its `stress_summary` as plain JSON: {'summary': ..., 'tests': {name: {measure: value}}}"
-    plain = lambda v: [float(x) for x in v] if isinstance(v, tuple) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
-    return {'summary': stress_summary(report), 'tests': {name: {k: plain(v) for k, v in row.items()} for name, row in report.iterrows()}}
-
-def read_stress(d:dict, # from `stress_json` (the `stress` of a `metrics.json`, or a `stress.json`)
-               ) -> pd.DataFrame:
-    "The report that `stress_json` wrote, as `stress_report` gave it"
-    df = pd.DataFrame.from_dict(d['tests'], orient='index')
-    for c in df.columns:
-        if c.endswith('95% CI'): df[c] = df[c].map(tuple)
-    return df
-
-# %% ../nbs/09_evaluate.ipynb #18b6a623
-def plot_stress(report:pd.DataFrame, # from `stress_report`
-                ax=None, title:str='', tolerance:float=0.02):
-    "Sensitivity and specificity (95% intervals) against the zoom, with the band of `tolerance` around the clean figures"
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
-    names = [n for n in ZOOM_SCALES if n in report.index]
-    x = [ZOOM_SCALES[n] for n in names]
-    for i, m in enumerate(('sensitivity', 'specificity')):
-        v = report.loc[names, m].astype(float).values
-        lo, hi = np.array([report.loc[n, f'{m} 95% CI'] for n in names], dtype=float).T
-        ax.plot(x, v, 'o-', color=f'C{i}', label=m); ax.fill_between(x, lo, hi, color=f'C{i}', alpha=0.15)
-        clean = report.loc['clean', m]
-        ax.axhspan(clean - tolerance, clean + tolerance, color=f'C{i}', alpha=0.1)
-    ax.axvline(1, color='gray', ls=':')
-    ax.set(xlabel='chest size in the frame (1: as it is; below 1: zoomed out)', ylabel='share',
-           title=title or 'Stress test: the same X-rays, zoomed', ylim=(max(0, ax.get_ylim()[0]), 1.01))
-    ax.legend(fontsize=8, loc='lower left')
-    return ax
-
-# %% ../nbs/09_evaluate.ipynb #3860a663
-def stress_test(pred:XRayPredictor, # the model
-                files, # the X-rays: paths, PIL images or arrays
-                y_true, # their class: 1 = PNEUMONIA, 0 = NORMAL
-                groups=None, # their patients, for the bootstrap
-                threshold:float|None=None, # default: the threshold stored with the model
-                out:Path|None=None, # write stress.json and stress.png here
-                n_boot:int=200, # bootstrap resamples
-                tta:bool=False, # test-time augmentation
-                tests:dict|None=None, # default: `STRESS_TESTS`
-                clean=None, # P(pneumonia) of `files` as they are, when known already: not computed again
-                num_workers:int|None=None, # loader processes; default: every CPU core (at most 8)
-               ) -> pd.DataFrame:
-    "The `stress_report` of `pred` on `files`; with `out`, also `stress.json` (report and summary) and `stress.png`"
-    threshold = ifnone(threshold, pred.threshold)
-    report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta, clean=clean, num_workers=num_workers),
-                           threshold, groups, n_boot)
-    if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out/'stress.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
-        fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
-        write_atomic(out/'stress.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
-    return report
-
-# %% ../nbs/09_evaluate.ipynb #6349bcd0
-_DATASET = ("Kermany, Zhang and Goldbaum (2018), *Labeled Optical Coherence Tomography (OCT) and Chest X-Ray Images for "
-            "Classification*, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, licensed CC BY 4.0; also on Kaggle as "
-            "`paultimothymooney/chest-xray-pneumonia`")
-
-def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
-              ) -> str:
-    "The model card of a run, in Markdown: what the model is for, its data, recipe, validation figures with intervals, calibration, stress test, series and limitations"
-    c, at, ci = metrics['config'], metrics.get('at_threshold', {}), metrics.get('ci95')
-    arch = c['arch'] + {True: ', pretrained', False: ', from scratch'}.get(c.get('pretrained'), '')
-    lines = [f"# Model card: {c['arch']} for pneumonia in pediatric chest X-rays", '',
-             '**For learning, not for diagnosis.** This model was trained to teach medical image classification. It has not '
-             'been validated clinically, and no decision about a patient may rest on it.', '',
-             '## Model', '',
-             f"- Network: {arch}, trained with pneumo_nb; input {c['size']} x {c['size']} pixels ({c['method']})"
-             + (', each X-ray cropped to the box around its lungs first' if c.get('crop') == 'lungs' else '') + '.',
-             f"- Output: the probability of pneumonia (bacterial or viral) against a normal X-ray"
-             + (', calibrated' if metrics.get('calibration', {}).get('method', 'none') != 'none' else '') + f"; PNEUMONIA at or above the operating threshold {metrics['threshold']:.3f}.",
-             '- Files: `model.pth` with `model.json` (weights only), `model.onnx` (onnxruntime) and `model.pkl` (a fastai learner, '
-             'a pickle: load it only from a source you trust).', '',
-             '## Intended use', '',
-             '- Learning and teaching: how a classifier of chest X-rays is trained, evaluated and explained.',
-             '- Out of scope: diagnosis or triage of any patient; adults; X-rays from other hospitals, machines or '
-             'positions; any use where a wrong answer reaches a patient.', '',
-             '## Data and participants', '',
-             f"- Source: {_DATASET}.",
-             "- Participants: children aged one to five, anterior-posterior chest X-rays from one centre (Guangzhou Women "
-             "and Children's Medical Center), collected in routine care; graded by two expert physicians, the evaluation "
-             "set checked by a third.",
-             '- Outcome: pneumonia (bacterial or viral, read from the folder and the file name) or normal, as graded.',
-             f"- Split: {metrics['split']}; {metrics['n_train']:,} training and {metrics['n_valid']:,} validation X-rays. "
-             "No patient is on both sides. The official test split was not used to choose anything.", '',
-             '## Training', '',
-             f"- Recipe: {c['epochs']} epoch{'s' * (c['epochs'] != 1)} of one-cycle training at batch size {c['bs']}, learning rate {metrics['lr']:.2e}"
-             f" ({'given' if c.get('lr') else 'from lr_find'}); augmentation "
-             + (f"zoom {c['min_zoom']}-{c['max_zoom']}, rotation {c['max_rotate']} degrees, aspect {c['max_aspect']}, lighting {c['max_lighting']}"
-                if c.get('augment') else 'none')
-             + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
-             f"weight decay {c.get('wd')}; seed {c['seed']}.",
-             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}.",
-             f"- Operating threshold: {metrics['threshold_rule']}.", '',
-             '## Performance on the validation patients', '',
-             f"At the operating threshold {metrics['threshold']:.3f}, with 95% intervals from a bootstrap over patients. These "
-             "patients also chose the best epoch, the threshold and the calibration, so the figures flatter the model a little.", '',
-             '| measure | value [95% interval] |', '|---|---|',
-             *[f"| {m.replace('_', ' ')} | {_interval(at[m], ci[m]) if ci else f'{at[m]:.3f}'} |" for m in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc') if m in at],
-             '']
-    if cal := metrics.get('calibration'):
-        cv, m = cal['cross_validation'], cal['method']
-        sick = sum(v['n_images'] for k, v in metrics.get('by_series', {}).items() if v['measure'] == 'sensitivity')
-        curve = ("none: the network's probabilities are kept as they are" if m == 'none' else
-                 f"{m} on the logit of the network's probability (a = {cal['a']:.3f}, b = {cal['b']:.3f})")
-        lines += ['## Calibration', '',
-                  f"- Curve: {curve}, by the {cal['chosen_by']} on the {cal['n_images']:,} validation X-rays.",
-                  f"- Cross-validated on those patients: Brier score {cv['none']['brier']:.3f} before, {cv[m]['brier']:.3f} after; "
-                  f"expected calibration error (10 bins) {cv['none']['ece']:.3f} before, {cv[m]['ece']:.3f} after.",
-                  f"- The probabilities hold for the validation mix ({sick / metrics['n_valid']:.0%} of the X-rays with pneumonia); where "
-                  'pneumonia is rarer the same X-ray is less likely to be pneumonia (see `prior_shift`).', '']
-    if s := metrics.get('stress', {}).get('summary'):
-        lines += ['## Robustness: the stress test of framing', '',
-                  f"Each validation X-ray zoomed, stretched, moved and with its marker masked, at the operating threshold: "
-                  f"{stress_words(s)}; {'every change stays' if s.get('all pass') else 'not every change stays'} within 2 points.", '']
-    if by := metrics.get('by_series'):
-        lines += ['## Results by series', '', '| series | X-rays | measure | value [95% interval] |', '|---|---|---|---|',
-                  *[f"| {k} | {v['n_images']} | {v['measure']} | {_interval(v['value'], v['ci95'])} |" for k, v in by.items()], '']
-    by = metrics.get('by_series', {})
-    two = (f": on the validation patients its specificity is {by['IM']['value']:.3f} on the first and {by['NORMAL2']['value']:.3f} "
-           'on the second' if {'IM', 'NORMAL2'} <= set(by) else '')
-    lines += ['## Limitations', '',
-              '- One centre, one age group, one grading: no external validation. Figures elsewhere will differ, and may be far lower.',
-              f"- The normal X-rays come in two series (file names `IM-...` and `NORMAL2-IM-...`), which a model may not read alike{two}.",
-              '- The validation figures chose the epoch, the threshold and the calibration; only a look at held-out data '
-              '(the sections below, when present) measures the model.',
-              '- The labels are one reading of each X-ray, not a confirmed diagnosis.', '']
-    return '\n'.join(lines)
-
-def card_section(report:dict, # from `evaluate_folder` (or `pneumo-evaluate`'s report.json)
-                 title:str|None=None, # the section's heading; default: the folder
-                ) -> str:
-    "A model card section for an evaluation on a labelled folder: the figures with intervals, calibration and series"
-    folder = Path(report.get('folder') or 'a labelled folder')
-    title = title or f"Evaluation on {folder.parent.name + '/' if folder.parent.name else ''}{folder.name}"
-    lines = [f"## {title}", '',
-             f"{report['n_images']} X-rays of {report['n_patients']} patients, {report['n_pneumonia']} with pneumonia, at threshold "
-             f"{report['threshold']:.3f}{' with test-time augmentation' if report.get('tta') else ''}; 95% intervals from {report['ci_method']}.", '',
-             '| measure | value [95% interval] |', '|---|---|',
-             *[f"| {m.replace('_', ' ')} | {_interval(report[m]['value'], report[m]['ci95'])} |" for m in MEASURES], '']
-    if cal := report.get('calibration'): lines += [f"Calibration: {calibration_text(cal)}.", '']
-    if by := report.get('by_series'): lines += [f"By series: {series_words(by)}.", '']
-    return '\n'.join(lines)
-
-def write_model_card(folder:Path, # a run folder holding `metrics.json`
-                     metrics:dict|None=None, # the run's metrics, when the caller has them; default: read from `metrics.json`
-                    ) -> Path:
-    "Write `folder/model_card.md` from the run's metrics"
-    folder = Path(folder)
-    if metrics is None:
-        if not (folder/'metrics.json').exists(): raise FileNotFoundError(f"'{folder/'metrics.json'}' does not exist: a model card is written from a run's metrics")
-        metrics = json.loads((folder/'metrics.json').read_text())
-    card = model_card(metrics)
-    return write_atomic(folder/'model_card.md', lambda tmp: tmp.write_text(card))
-
-def add_to_card(card:Path, # a `model_card.md`
-                report:dict, # from `evaluate_folder`
-                title:str|None=None, # the section's heading
-               ) -> Path:
-    "Append `card_section(report)` to the model card `card`; the card is replaced only once the new one is written"
-    card = Path(card)
-    if not card.exists(): raise FileNotFoundError(f"'{card}' does not exist: give the model_card.md that pneumo-train wrote")
-    text = card.read_text().rstrip('\n') + '\n\n' + card_section(report, title)
-    return write_atomic(card, lambda tmp: tmp.write_text(text))
-
-# %% ../nbs/09_evaluate.ipynb #efbb52f3
-def _git(*args) -> str|None:
-    try: return subprocess.run(['git', *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError): return None
-
-def test_score_entry(report:dict, # from `evaluate_folder`, on the official test split
-                     model:Path, # the model file or run folder that was scored
-                    ) -> dict:
-    "One line of the test-score log: date, commit, machine, the recipe and its validation figures (from the run's `metrics.json`) and the report's figures with intervals"
-    model = Path(model)
-    run = model if model.is_dir() else model.parent
-    metrics = json.loads((run/'metrics.json').read_text()) if (run/'metrics.json').exists() else {}
-    status = _git('status', '--porcelain', '--untracked-files=no')
-    valid = {k: metrics[k] for k in ('threshold', 'threshold_rule', 'at_threshold', 'ci95', 'by_series') if k in metrics}
-    if 'calibration' in metrics: valid['calibration'] = {k: metrics['calibration'][k] for k in ('method', 'a', 'b', 'cross_validation')}
-    return dict(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), commit=_git('rev-parse', 'HEAD'),
-                uncommitted_changes=bool(status) if status is not None else None,
-                machine=f"{platform.machine()}, {os.cpu_count()} CPU cores" + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ', no GPU'),
-                model=str(model), recipe=metrics.get('config'), validation=valid,
-                test={'folder': report.get('folder'), 'n_images': report['n_images'], 'n_patients': report['n_patients'],
-                      'threshold': report['threshold'], 'tta': report.get('tta', False),
-                      **{m: report[m] for m in MEASURES}, 'calibration': report.get('calibration'), 'by_series': report.get('by_series')})
-
-def append_test_score(log:Path, # the test-score log, e.g. benchmarks/results/test_scores.jsonl
-                      entry:dict, # from `test_score_entry`
-                     ) -> int:
-    "Append `entry` to `log` as one JSON line (the old lines are kept whatever happens); return how many times its recipe has now been scored"
-    log = Path(log)
-    old = log.read_text() if log.exists() else ''
-    try: seen = [json.loads(l) for l in old.splitlines() if l.strip()]
-    except json.JSONDecodeError as e: raise PneumoError(f"'{log}' is not a log of JSON lines ({e}); it was left as it is") from None
-    looks = 1 + sum(e.get('recipe') == entry.get('recipe') and entry.get('recipe') is not None for e in seen)
-    entry = {**entry, 'look': looks}
-    if looks > 1: warnings.warn(f"This recipe was scored on the test split {looks - 1} time(s) before (see '{log}'): the log records this look too")
-    write_atomic(log, lambda tmp: tmp.write_text(old + ('' if not old or old.endswith('\n') else '\n') + json.dumps(entry) + '\n'))
-    return looks

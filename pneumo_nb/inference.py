@@ -14,15 +14,17 @@ from PIL import Image
 from fastai.vision.all import *
 from copy import deepcopy   # after fastai's names, which include copy.copy as `copy`
 from .config import PneumoError, check_number, POSITIVE_INT
-from .data import load_xray, image_files, write_atomic, DicomError, is_dicom
+from .data import image_files
+from .images import load_xray, write_atomic, DicomError, decode_image, UnreadableImageError
 from .cache import shorter_side_size
 from .metrics import pneumonia_probability, calibrate
 from .models import xray_model, load_problem
-from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, SingleGrayChannel, RepeatGrayChannel
+from .augment import xray_aug_transforms, SingleGrayChannel, RepeatGrayChannel
+from .preprocess import EqualizeContrast, CropToLungs
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'ModelFileError', 'XRayPredictor', 'export_learner', 'export_weights', 'export_onnx',
-           'model_file_kind', 'load_model', 'OnnxNetwork', 'unreadable_reason', 'prediction_files']
+__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'export_learner',
+           'export_weights', 'export_onnx', 'model_file_kind', 'load_model', 'OnnxNetwork', 'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(PneumoError):
@@ -131,11 +133,7 @@ def read(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mo
     if isinstance(src, (str, Path)):
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
-        if not is_dicom(src):
-            im = Image.open(src)
-            if im.format == 'JPEG' and im.mode in ('L', 'RGB'): im.draft(im.mode, shorter_side_size(im.size, 4 * max(self.size)))
-            im.load()
-            src = im
+        src = decode_image(src, draft=lambda wh: shorter_side_size(wh, 4 * max(self.size)))
     return load_xray(src)
 
 @patch
@@ -174,6 +172,8 @@ def batch(self:XRayPredictor, srcs, # paths, PIL images or arrays
     return self.normalize(torch.stack([self.prepare(s) for s in srcs]))
 
 # %% ../nbs/08_inference.ipynb #dcb1e2d9
+TTA_AUGMENTATION = dict(max_rotate=5., min_zoom=1., max_zoom=1.1, max_aspect=1., max_lighting=0.2)  # the mild augmentation TTA averages over (not the recipe's wide one: see 05b_ablations)
+
 @patch
 def _probs(self:XRayPredictor, x:Tensor) -> np.ndarray:
     "Class probabilities of a preprocessed batch"
@@ -192,7 +192,7 @@ def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `ba
     "The probability of pneumonia of each image in the batch `x`, calibrated when the model carries a calibration"
     p = self._probs(x)
     if tta:
-        aug = Pipeline(xray_aug_transforms(), split_idx=0)   # the training behaviour: random
+        aug = Pipeline(xray_aug_transforms(**TTA_AUGMENTATION), split_idx=0)   # the training behaviour: random
         x01 = TensorImage(x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -449,22 +449,16 @@ def _load_onnx(fname:Path, device) -> XRayPredictor:
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
 class _XRayFiles(torch.utils.data.Dataset):
-    "The `prepare`d X-rays of `files`; a file that cannot be read gives zeros and its error message (a failure after reading is raised)"
+    "The `prepare`d X-rays of `files`; a file that is missing or does not decode gives zeros and its error message (any other failure is raised)"
     def __init__(self, pred, files): self.pred, self.files = pred, list(files)
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
         try: im = self.pred.read(self.files[i])
-        except Exception as e:   # the table's `path` column names the file, so the message need not
+        except (FileNotFoundError, IsADirectoryError, PermissionError, UnreadableImageError, DicomError) as e:
             msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
-                   if isinstance(e, IsADirectoryError) else unreadable_reason(e))
-            return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg
+                   if isinstance(e, IsADirectoryError) else e.reason if isinstance(e, UnreadableImageError) else str(e))
+            return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg   # the table's `path` column names the file
         return self.pred.prepare(im), ''   # read: whatever fails now is a bug to see, not an unreadable file
-
-def unreadable_reason(e:Exception) -> str:
-    "Why an image file could not be read, in words for the table's `error` column, from the exception its reading raised"
-    if isinstance(e, Image.UnidentifiedImageError): return 'not an image file that PIL can read'
-    if isinstance(e, DicomError): return str(e)
-    return f'cannot be decoded ({type(e).__name__}: {e}): truncated or corrupt'
 
 @patch
 def loader_workers(self:XRayPredictor, n:int, # X-rays to prepare

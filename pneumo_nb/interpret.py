@@ -20,7 +20,8 @@ from fastai.learner import Learner
 from fastai.interpret import ClassificationInterpretation
 from fastai.callback.hook import hook_output, hook_outputs
 from .config import PneumoError, check_number, POSITIVE_INT
-from .data import CLASSES, VOCABS, XRayImage, load_xray
+from .data import CLASSES, VOCABS
+from .images import XRayImage, load_xray
 from .evaluate import folder_table
 from .metrics import calibrate
 

@@ -16,43 +16,44 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
 from .config import TrainConfig
 from .data import *
-from .augment import xray_aug_transforms, EqualizeContrast, CropToLungs, add_item_tfms, lung_boxes
+from .images import write_atomic
+from .augment import xray_aug_transforms
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, scores_at, fit_calibration, calibrate, calibration_scores,
                                calibration_words)
-from .models import xray_learner
+from .models import xray_learner, is_pretrainable
 from .inference import export_learner, XRayPredictor, load_model
-from .evaluate import (stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, series_report,
-                                series_words, bootstrap_ci, write_model_card)
+from .evaluate import series_report, series_words, bootstrap_ci
+from .stress import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
+from .card import write_model_card
 
 # %% auto #0
-__all__ = ['config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks', 'read_history',
-           'plot_training_curves', 'validation_predictions', 'validation_scores', 'operating_threshold', 'train_xray',
-           'summary_table', 'same_recipe', 'trained_run']
+__all__ = ['run_pretrained', 'config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks',
+           'read_history', 'plot_training_curves', 'validation_predictions', 'validation_scores', 'operating_threshold',
+           'train_xray', 'summary_table', 'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
+def run_pretrained(cfg:TrainConfig) -> bool:
+    "Whether the run of `cfg` starts from ImageNet weights: `cfg.pretrained`, or by default whether its `arch` has them"
+    return is_pretrainable(cfg.arch) if cfg.pretrained is None else cfg.pretrained
+
 def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     "The `DataLoaders` of `cfg`, seeded"
     set_seed(cfg.seed, reproducible=True)
     tfms = xray_aug_transforms(flip=cfg.flip, max_rotate=cfg.max_rotate, min_zoom=cfg.min_zoom, max_zoom=cfg.max_zoom,
                                max_aspect=cfg.max_aspect, max_lighting=cfg.max_lighting, max_noise=cfg.max_noise) if cfg.augment else None
     workers = cfg.workers if cfg.workers is not None else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
-    dls = chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
-                         batch_tfms=tfms, normalize='imagenet' if cfg.is_pretrained else 'xray', task=cfg.task,
-                         split=cfg.split, per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers,
-                         persistent_workers=workers > 0, **kwargs)
-    crop = []
-    if cfg.crop:   # each X-ray's box, searched once in parallel (and kept on disk), a column of the image table
-        boxes = lung_boxes([dls.path/p for p in dls.table.path])
-        dls.table['lung_box'] = list(boxes.values())
-        crop = [CropToLungs(boxes)]
-    return add_item_tfms(dls, *crop, *([EqualizeContrast(cfg.equalize)] if cfg.equalize else []))
+    return chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
+                          crop=cfg.crop, equalize=cfg.equalize, batch_tfms=tfms,
+                          normalize='imagenet' if run_pretrained(cfg) else 'xray', task=cfg.task, split=cfg.split,
+                          per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers, persistent_workers=workers > 0,
+                          **kwargs)
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     "The `Learner` of `cfg` on `dls`, saving into `out`"
     set_seed(cfg.seed, reproducible=True)
     loss = xray_loss(dls, weighted=cfg.weighted_loss, label_smoothing=cfg.label_smoothing)
-    learn = xray_learner(dls, cfg.arch, pretrained=cfg.is_pretrained, loss_func=loss, wd=cfg.wd,
+    learn = xray_learner(dls, cfg.arch, pretrained=run_pretrained(cfg), loss_func=loss, wd=cfg.wd,
                          path=Path(out), model_dir='.')
     if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
     return learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
@@ -172,7 +173,7 @@ def _fit(learn:Learner, cfg:TrainConfig, lr:float, cbs:list):
     "`fit_one_cycle` from scratch, `fine_tune` from pretrained weights; across processes when `accelerate launch` started several"
     ctx = learn.distrib_ctx(sync_bn=torch.cuda.is_available()) if num_distrib() > 1 else contextlib.nullcontext()
     with ctx:
-        if cfg.is_pretrained: learn.fine_tune(cfg.epochs, base_lr=lr, freeze_epochs=1, cbs=cbs)
+        if run_pretrained(cfg): learn.fine_tune(cfg.epochs, base_lr=lr, freeze_epochs=1, cbs=cbs)
         else: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs)
 
 class _Phases(dict):
