@@ -1,4 +1,4 @@
-"""Every setting of the default recipe (augmentation, epochs, the crop to the lungs, the threshold rule), trained and stress-tested variant by variant on the validation patients; `read_ablations` reads the committed results of the benchmarks.
+"""The benchmarks' committed results, read back (`read_ablations`, `ablation_table`), and what they say: every setting of the default recipe (augmentation, epochs, the crop to the lungs, the threshold rule), trained and stress-tested variant by variant on the validation patients.
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/ablations.html.md"""
 

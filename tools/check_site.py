@@ -19,6 +19,11 @@
    headless Chromium as a reader would, load every picture, fit the width of the window and cut nothing off
    (with `--screenshots DIR`, full-page screenshots are saved there to look at).
 7. README.md is in step with nbs/index.ipynb (`python tools/readme.py --check`).
+8. Every figure the prose quotes (a number with two decimals or more) comes from somewhere a reader can point to: the
+   page's own stored outputs or code, or a results file of `benchmarks/results/` that the page names; the README's
+   page (index) may quote any page or results file. Versions ("Python 3.12") and goals ("at most 0.03") are not
+   figures. A quoted figure whose output changed, or whose source is not named, fails, so prose cannot drift from
+   its outputs unnoticed.
 
 Each failure is printed; the last line is "N passed, N failed" (checks); the exit status is 1 if any failed.
 """
@@ -213,6 +218,40 @@ def view_pages(html, shots=None):
     finally: driver.quit()
     return res
 
+NUMBER = re.compile(r'(?<![\w.])(\d+\.\d{2,})(?![\w.])')
+NOT_A_FIGURE = re.compile(r'(?:Python|torch|version|at most|at least|up to|below|above)\s*$', re.I)
+
+def _numbers(text:str) -> set:
+    return {float(n) for n in re.findall(r'-?\d+\.\d+', text)}
+
+def _output_text(cell) -> str:
+    parts = []
+    for o in cell.get('outputs', []):
+        if 'text' in o: parts.append(''.join(o['text']))
+        parts += [''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text')]
+    return ' '.join(parts)
+
+def check_figures() -> list:
+    "Figures in the prose of each page that appear in none of its sources (check 8)"
+    results = {p.name: p.read_text() for p in (ROOT/'benchmarks/results').iterdir() if p.is_file()}
+    pages = {nb: json.loads(nb.read_text()) for nb in notebooks()}
+    own = {nb: _numbers(' '.join(_output_text(c) + ' ' + (''.join(c['source']) if c['cell_type'] == 'code' else '') for c in d['cells']))
+           for nb, d in pages.items()}
+    everything = set().union(*own.values(), *map(_numbers, results.values()))
+    problems = []
+    for nb, d in pages.items():
+        text = nb.read_text()
+        pool = everything if nb.name == 'index.ipynb' else own[nb].union(*(_numbers(v) for k, v in results.items() if k in text))
+        for c in d['cells']:
+            if c['cell_type'] != 'markdown': continue
+            prose = re.sub(r'\(https?://[^)]*\)|\[doi:[^\]]*\]|doi:\S+', '', ''.join(c['source']))
+            for m in NUMBER.finditer(prose):
+                if NOT_A_FIGURE.search(prose[max(0, m.start() - 12):m.start()]): continue
+                v, nd = float(m.group(1)), len(m.group(1).split('.')[1])
+                if not any(abs(round(abs(n) * k, nd) - v) < 1e-9 for n in pool for k in (1, 100)):
+                    problems.append(f"nbs/{nb.relative_to(NBS)}: {m.group(1)} in \"...{prose[max(0, m.start() - 50):m.end() + 10]}...\" is in none of its outputs, its code or the results files it names")
+    return problems
+
 def main():
     results = []
     def record(name, problems):
@@ -239,6 +278,7 @@ def main():
     else:
         for k, (bad, n_images, n_tables) in viewed.items(): record(f'in Chromium: nbs/{k} ({n_images} pictures, {n_tables} tables)', bad)
     shutil.rmtree(out, ignore_errors=True)
+    record('figures in the prose come from outputs or results files', check_figures())
     r = subprocess.run([sys.executable, str(ROOT/'tools/readme.py'), '--check'], capture_output=True, text=True)
     record('README.md in step with nbs/index.ipynb', [] if r.returncode == 0 else [r.stdout.strip() or r.stderr.strip()])
     print(f'{sum(results)} passed, {len(results) - sum(results)} failed (site checks)')
