@@ -81,6 +81,9 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
         lines += ['## Robustness: the stress test of framing', '',
                   f"Each validation X-ray zoomed, stretched, moved and with its marker masked, at the operating threshold: "
                   f"{stress_words(s)}; {'every change stays' if s.get('all pass') else 'not every change stays'} within 2 points.", '']
+    if s := metrics.get('stress_inside_box', {}).get('summary'):
+        lines += ["Inside the box around the lungs (a letter, a gray frame, noise, a tighter box: changes the crop cannot undo), "
+                  f"reported only: {stress_words(s)}; {'every change stays' if s.get('all pass') else 'not every change stays'} within 2 points.", '']
     if by := metrics.get('by_series'):
         lines += ['## Results by series', '', '| series | X-rays | measure | value [95% interval] |', '|---|---|---|---|',
                   *[f"| {k} | {v['n_images']} | {v['measure']} | {with_interval(v['value'], v['ci95'])} |" for k, v in by.items()], '']

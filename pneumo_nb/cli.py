@@ -263,7 +263,8 @@ def evaluate_parser() -> CommandParser:
     p.add_argument('--n-boot', type=positive_int, default=1000, help='bootstrap resamples (default 1000)')
     p.add_argument('--skip-bad', action='store_true', help='leave out images that cannot be read instead of stopping')
     p.add_argument('--stress', action='store_true', help='also the stress test of framing: the X-rays zoomed, stretched, '
-                   'moved and with their marker masked (stress.json, stress.png)')
+                   'moved and with their marker masked (stress.json, stress.png); for a model cropped to the lungs, also '
+                   'changes inside the box (stress_inside_box.json)')
     p.add_argument('--card', type=Path, default=None, help="append the figures to this model card (the model_card.md pneumo-train wrote)")
     p.add_argument('--record', type=Path, default=None, metavar='LOG', help='append the scoring to this test-score log (JSON lines: '
                    'commit, recipe, validation and test figures), e.g. benchmarks/results/test_scores.jsonl')
@@ -287,7 +288,7 @@ def _evaluate(a) -> int:
     print(f"Calibration{'' if rep['calibrated'] else ' (the model carries none)'}: {calibration_text(rep['calibration'])}")
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png, roc.png and reliability.png"
     if a.stress:
-        from pneumo_nb.stress import stress_test, stress_summary, stress_words
+        from pneumo_nb.stress import stress_test, stress_summary, stress_words, inside_box_tests
         stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta,
                              clean=df.probability.values, num_workers=a.workers)   # the X-rays as they are: scored already
         cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']
@@ -295,6 +296,13 @@ def _evaluate(a) -> int:
         print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))
         print(stress_words(stress_summary(stress)).capitalize())
         written += ', stress.json and stress.png'
+        if inside := inside_box_tests(pred):   # a model cropped to the lungs: the changes its crop cannot undo, reported only
+            boxed = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta, tests=inside,
+                                clean=df.probability.values, num_workers=a.workers, name='stress_inside_box')
+            print("\nInside the box around the lungs (changes the crop cannot undo; reported only):")
+            print(boxed[cols].to_string(float_format=lambda v: f'{v:.3f}'))
+            print(stress_words(stress_summary(boxed)).capitalize())
+            written += ', stress_inside_box.json'
     if a.card: written += f'; added to {add_to_card(a.card, rep)}'
     if a.record:
         looks = append_test_score(a.record, test_score_entry(rep, a.model))

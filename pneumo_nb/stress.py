@@ -27,7 +27,7 @@ from .evaluate import bootstrap_ci
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'CROP_STRESS_TESTS', 'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker',
            'mask_marker', 'AfterCrop', 'add_letter', 'gray_frame', 'add_noise', 'StressedXRays', 'stress_probabilities',
            'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
-           'stress_test']
+           'stress_test', 'inside_box_tests']
 
 # %% ../nbs/09a_stress.ipynb #8c22279f
 def zoom_in(im:Image.Image, # an X-ray
@@ -261,14 +261,21 @@ def stress_test(pred:XRayPredictor, # the model
                 tests:dict|None=None, # default: `STRESS_TESTS`
                 clean=None, # P(pneumonia) of `files` as they are, when known already: not computed again
                 num_workers:int|None=None, # loader processes; default: every CPU core (at most 8)
+                name:str='stress', # the files' name in `out`
                ) -> pd.DataFrame:
-    "The `stress_report` of `pred` on `files`; with `out`, also `stress.json` (report and summary) and `stress.png`"
+    "The `stress_report` of `pred` on `files`; with `out`, also `{name}.json` (report and summary) and, for the zoom tests, `{name}.png`"
     threshold = ifnone(threshold, pred.threshold)
     report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta, clean=clean, num_workers=num_workers),
                            threshold, groups, n_boot)
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out/'stress.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
-        fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
-        write_atomic(out/'stress.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
+        write_atomic(out/f'{name}.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
+        if any(n in ZOOM_SCALES for n in report.index.drop('clean')):   # the plot is drawn against the zoom
+            fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
+            write_atomic(out/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
     return report
+
+def inside_box_tests(pred:XRayPredictor, # the model
+                    ) -> dict:
+    "The changes inside the box around the lungs (`CROP_STRESS_TESTS`) for a model that crops to it; none for one that does not"
+    return CROP_STRESS_TESTS if pred.crop else {}

@@ -24,7 +24,7 @@ from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneum
 from .models import xray_learner, is_pretrainable
 from .inference import export_learner, XRayPredictor, load_model
 from .evaluate import series_report, series_words, bootstrap_ci
-from .stress import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS
+from .stress import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, inside_box_tests
 from .card import write_model_card
 
 # %% auto #0
@@ -252,11 +252,15 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         if first_process: _write_run(learn, pred, res, out)
     if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
         with phase('stress'):
-            stressed = stress_probabilities(_stress_predictor(pred, out), items.path, clean=p)   # as they are: predicted already
+            sp = _stress_predictor(pred, out)
+            stressed = stress_probabilities(sp, items.path, clean=p)   # as they are: predicted already
             if cfg.threshold_rule == 'stressed':
                 threshold = operating_threshold(y, p, stressed, cfg.min_sensitivity)
                 res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=scores_at(y, p, threshold))
             res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
+            if inside := inside_box_tests(pred):   # the changes the crop cannot undo: reported, never used to choose
+                boxed = stress_probabilities(sp, items.path, inside, clean=p)
+                res['stress_inside_box'] = stress_json(stress_report(y, boxed, threshold, items.patient.values))
         with phase('export'):   # the threshold chosen with the stressed copies goes into every form; the weights are the same
             learn.threshold = pred.threshold = threshold
             export_learner(learn, 'model.pkl')
@@ -285,6 +289,8 @@ def _summary_text(res:dict) -> str:
     text = df.to_string(float_format=lambda v: f'{v:.4f}') + (f"\n{df.attrs['note']}" if 'note' in df.attrs else '')   # 4 decimals in every column
     if s := res.get('stress', {}).get('summary'):
         text += f"\nStress test of framing, at threshold {res['threshold']:.3f}: {stress_words(s)}"
+    if s := res.get('stress_inside_box', {}).get('summary'):
+        text += f"\nInside the box around the lungs (reported only): {stress_words(s)}"
     if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
     if c := res.get('calibration'): text += f"\nCalibration: {calibration_words(c)}"
     if ph := res.get('phases'):
