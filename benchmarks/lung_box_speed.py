@@ -2,17 +2,21 @@
 """Benchmark `lung_box`: milliseconds per X-ray, against the version of a given commit, and how far their boxes differ.
 
     python benchmarks/lung_box_speed.py --data PATH/chest_xray [--old COMMIT] [--record FILE]
+    python benchmarks/lung_box_speed.py --data PATH/chest_xray --sizes 160 112 96 80 [--record FILE]
 
 Decodes every X-ray of PATH/train once (as `XRayImage` does: RGB), then times `lung_box` of this checkout and the one in
 `pneumo_nb/augment.py` at COMMIT (default 7d2c6e7, before the search used the outline of the body) on the same images,
-one process, and compares every pair of boxes by their intersection over union.
+one process, and compares every pair of boxes by their intersection over union. With `--sizes`, it compares instead the
+search of this checkout at each of those sizes (`lung_box(size=...)`, the X-ray squished to that square before the
+search) with the search at its default size, the first way to a faster search (issue 21).
 """
-import argparse, json, subprocess, sys, time, types
+import argparse, functools, inspect, json, subprocess, sys, time, types
 from pathlib import Path
 import numpy as np
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
-from pneumo_nb.preprocess import lung_box
+from PIL import Image
+from pneumo_nb.preprocess import lung_box, content_box, torso_mask
 from pneumo_nb.data import image_files
 from pneumo_nb.images import load_xray
 from provenance import provenance, write_json
@@ -39,9 +43,31 @@ if __name__ == '__main__':
     p.add_argument('--data', type=Path, required=True, help='the dataset root holding train/')
     p.add_argument('--old', default='7d2c6e7', help='the commit whose lung_box is compared')
     p.add_argument('--record', type=Path, default=None, help='also write the result to this JSON file')
+    p.add_argument('--sizes', type=int, nargs='*', default=None, help='compare the search at these sizes with the default one instead')
     a = p.parse_args()
     files = list(image_files(a.data/'train'))
     ims = [load_xray(f).convert('RGB') for f in files]
+    if a.sizes:
+        default = inspect.signature(lung_box).parameters['size'].default
+        ref, ref_ms = [lung_box(im) for im in ims], per_xray_ms(lung_box, ims)
+        rows = []
+        for s in a.sizes:
+            f = functools.partial(lung_box, size=s)
+            ious = np.array([iou(r, f(im)) for r, im in zip(ref, ims)])
+            ms = per_xray_ms(f, ims)
+            rows.append(dict(size=s, ms_per_xray=round(ms, 3), speedup=round(ref_ms / ms, 2),
+                             iou_median=round(float(np.median(ious)), 4), iou_p01=round(float(np.percentile(ious, 1)), 4),
+                             iou_worst=round(float(ious.min()), 4), iou_below_0_9=int((ious < 0.9).sum())))
+        def prepared(im):   # the X-ray as the search sees it: without its black border, gray, squished to the default size
+            x0, y0, x1, y1 = content_box(im)
+            return np.asarray(im.crop((x0, y0, x1, y1)).convert('L').resize((default, default), Image.Resampling.BILINEAR))
+        gray = [prepared(im) for im in ims]
+        parts = {'content_box': per_xray_ms(content_box, ims), 'border, gray and resize (with content_box)': per_xray_ms(prepared, ims),
+                 'torso_mask': per_xray_ms(torso_mask, gray)}
+        res = dict(xrays=len(ims), sizes=sorted({im.size for im in ims})[:3], default_size=default, default_ms_per_xray=round(ref_ms, 3),
+                   parts_ms_per_xray={k: round(v, 3) for k, v in parts.items()}, by_size=rows, **provenance(), command='python benchmarks/lung_box_speed.py ' + ' '.join(sys.argv[1:]))
+        if a.record: write_json(a.record, res)
+        print(json.dumps(res, indent=2)); sys.exit(0)
     old = old_lung_box(a.old)
     new_ms, old_ms = per_xray_ms(lung_box, ims), per_xray_ms(old, ims)
     ious = np.array([iou(old(im), lung_box(im)) for im in ims])
