@@ -4,9 +4,9 @@
     python benchmarks/lung_box_speed.py --data PATH/chest_xray [--old COMMIT] [--record FILE]
     python benchmarks/lung_box_speed.py --data PATH/chest_xray --sizes 160 112 96 80 [--record FILE]
 
-Decodes every X-ray of PATH/train once (as `XRayImage` does: RGB), then times `lung_box` of this checkout and the one in
-`pneumo_nb/augment.py` at COMMIT (default 7d2c6e7, before the search used the outline of the body) on the same images,
-one process, and compares every pair of boxes by their intersection over union. With `--sizes`, it compares instead the
+Decodes every X-ray of PATH/train once (as `XRayImage` does: RGB), then times `lung_box` of this checkout and the one at
+COMMIT (default 7d2c6e7, before the search used the outline of the body; `--old` may be given twice) on the same
+images, one process, and compares every pair of boxes by their intersection over union. With `--sizes`, it compares instead the
 search of this checkout at each of those sizes (`lung_box(size=...)`, the X-ray squished to that square before the
 search) with the search at its default size, the first way to a faster search (issue 21).
 """
@@ -28,9 +28,13 @@ def iou(a, b):
     return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
 
 def old_lung_box(commit:str):
-    src = subprocess.run(['git', 'show', f'{commit}:pneumo_nb/augment.py'], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parent).stdout.replace('from .data import', 'from pneumo_nb.data import')
-    mod = types.ModuleType('old_augment'); exec(compile(src, f'{commit}:pneumo_nb/augment.py', 'exec'), mod.__dict__)
+    "`lung_box` as it was at `commit` (in `pneumo_nb/preprocess.py`, or in `augment.py` before that module existed)"
+    for name in ('preprocess', 'augment'):
+        r = subprocess.run(['git', 'show', f'{commit}:pneumo_nb/{name}.py'], capture_output=True, text=True, cwd=Path(__file__).parent)
+        if r.returncode == 0 and 'def lung_box' in r.stdout: break
+    else: raise SystemExit(f"no lung_box at commit {commit}")
+    src = r.stdout.replace('from .', 'from pneumo_nb.')
+    mod = types.ModuleType(f'old_{name}'); exec(compile(src, f'{commit}:pneumo_nb/{name}.py', 'exec'), mod.__dict__)
     return mod.lung_box
 
 def per_xray_ms(fn, ims) -> float:
@@ -41,7 +45,7 @@ def per_xray_ms(fn, ims) -> float:
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data', type=Path, required=True, help='the dataset root holding train/')
-    p.add_argument('--old', default='7d2c6e7', help='the commit whose lung_box is compared')
+    p.add_argument('--old', action='append', default=None, help='a commit whose lung_box is compared (default 7d2c6e7; may be repeated)')
     p.add_argument('--record', type=Path, default=None, help='also write the result to this JSON file')
     p.add_argument('--sizes', type=int, nargs='*', default=None, help='compare the search at these sizes with the default one instead')
     a = p.parse_args()
@@ -68,12 +72,16 @@ if __name__ == '__main__':
                    parts_ms_per_xray={k: round(v, 3) for k, v in parts.items()}, by_size=rows, **provenance(), command='python benchmarks/lung_box_speed.py ' + ' '.join(sys.argv[1:]))
         if a.record: write_json(a.record, res)
         print(json.dumps(res, indent=2)); sys.exit(0)
-    old = old_lung_box(a.old)
-    new_ms, old_ms = per_xray_ms(lung_box, ims), per_xray_ms(old, ims)
-    ious = np.array([iou(old(im), lung_box(im)) for im in ims])
-    res = dict(xrays=len(ims), sizes=sorted({im.size for im in ims})[:3], old_commit=a.old, old_ms_per_xray=round(old_ms, 3),
-               new_ms_per_xray=round(new_ms, 3), speedup=round(old_ms / new_ms, 2), iou_median=float(np.median(ious)),
-               iou_worst=float(ious.min()), identical_boxes=int((ious == 1).sum()), **provenance(),
+    new = [lung_box(im) for im in ims]
+    new_ms, against = per_xray_ms(lung_box, ims), []
+    for commit in a.old or ['7d2c6e7']:
+        old = old_lung_box(commit)
+        old_ms, ious = per_xray_ms(old, ims), np.array([iou(old(im), b) for im, b in zip(ims, new)])
+        against.append(dict(old_commit=commit, old_ms_per_xray=round(old_ms, 3), speedup=round(old_ms / new_ms, 2),
+                            iou_median=float(np.median(ious)), iou_p01=round(float(np.percentile(ious, 1)), 4), iou_worst=float(ious.min()),
+                            identical_boxes=int((ious == 1).sum()), iou_below_0_9=int((ious < 0.9).sum())))
+    res = dict(xrays=len(ims), sizes=sorted({im.size for im in ims})[:3], new_ms_per_xray=round(new_ms, 3),
+               **(against[0] if len(against) == 1 else dict(against=against)), **provenance(),
                command='python benchmarks/lung_box_speed.py ' + ' '.join(sys.argv[1:]))
     if a.record: write_json(a.record, res)
     print(json.dumps(res, indent=2))

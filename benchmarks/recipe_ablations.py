@@ -74,6 +74,7 @@ VARIANTS = {   # name -> the settings that differ from TrainConfig's defaults (c
     'lungs crop, weights seed 2':      dict(seed=2, split=SPLIT42),
     'lungs crop, 160 px':              dict(size=160),
     'lungs crop, noise up to 16':      dict(max_noise=16.),   # the stress test inside the box: noise raised P(pneumonia) of normals
+    'lungs crop, series-balanced sampling': dict(sampling='series'),   # each series (IM, NORMAL2, bacteria, virus) a quarter of every epoch
 }
 ENSEMBLES = {   # name -> the variants whose P(pneumonia) it averages (all on the seed-42 split)
     'mean of 3 weight seeds': ['default recipe (calibrated)', 'lungs crop, weights seed 1', 'lungs crop, weights seed 2'],

@@ -3,10 +3,12 @@
 
     python benchmarks/stress_speed.py --run nbs/runs/xray_cnn --data PATH/chest_xray [--workers 0 1 2] [--record FILE]
 
-Reads the run's `split.csv`, takes its validation X-rays, and times `stress_probabilities` (13 changes of each X-ray,
-each searched for its lungs box again and predicted; the X-rays as they are given, as `train_xray` gives them) with the
-run's `model.onnx` (onnxruntime, what `train_xray` uses on a CPU) and, for comparison, its `model.pth` (PyTorch), for
-each number of loader processes. With `--record FILE` the result is written to FILE with the machine and the date.
+Reads the run's `split.csv`, takes its validation X-rays, and times `stress_probabilities` as `train_xray` runs it: one
+pass over the 13 changes of framing (`STRESS_TESTS`, each changed X-ray searched for its lungs box again) and, for a model
+cropped to the lungs, the 4 changes inside the box (`inside_box_tests`), the X-rays as they are given (as `train_xray`
+gives them, so that a copy left unchanged is not predicted). It runs the run's `model.onnx` (onnxruntime, what
+`train_xray` uses on a CPU) and, for comparison, its `model.pth` (PyTorch), for each number of loader processes, with
+the 13 changes of framing alone (the stress test before the changes inside the box existed) and with all of them. With `--record FILE` the result is written to FILE with the machine and the date.
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -14,7 +16,7 @@ import numpy as np, pandas as pd
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
 from pneumo_nb.inference import load_model
-from pneumo_nb.stress import stress_probabilities
+from pneumo_nb.stress import stress_probabilities, STRESS_TESTS, inside_box_tests
 from provenance import provenance, write_json
 
 if __name__ == '__main__':
@@ -31,9 +33,10 @@ if __name__ == '__main__':
     for form in ('model.onnx', 'model.pth'):
         pred = load_model(a.run/form)
         for w in (a.workers if form == 'model.onnx' else a.workers[-1:]):
-            t = time.perf_counter(); stress_probabilities(pred, files, clean=clean, num_workers=w)
-            runs.append(dict(model=form, workers=w, seconds=round(time.perf_counter() - t, 1)))
-            print(json.dumps(runs[-1]), flush=True)
-    res = dict(xrays=len(files), changes=13, runs=runs, **provenance(), command='python benchmarks/stress_speed.py ' + ' '.join(sys.argv[1:]))
+            for tests in [STRESS_TESTS, {**STRESS_TESTS, **inside_box_tests(pred)}][:1 + bool(inside_box_tests(pred))]:
+                t = time.perf_counter(); stress_probabilities(pred, files, tests, clean=clean, num_workers=w)
+                runs.append(dict(model=form, workers=w, changes=len(tests), seconds=round(time.perf_counter() - t, 1)))
+                print(json.dumps(runs[-1]), flush=True)
+    res = dict(xrays=len(files), runs=runs, **provenance(), command='python benchmarks/stress_speed.py ' + ' '.join(sys.argv[1:]))
     if a.record: write_json(a.record, res)
     print(json.dumps(res, indent=2))

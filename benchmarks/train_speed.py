@@ -56,7 +56,7 @@ if __name__ == '__main__':
     loop_rate, model_rate = speed.images / speed.loop_seconds, speed.images / speed.model_seconds
     report = {k: res[k] for k in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc', 'valid_loss',
                                   'n_train', 'n_valid', 'split', 'best_epoch', 'lr', 'device', 'threshold', 'threshold_rule',
-                                  'at_threshold', 'ci95', 'stress', 'by_series', 'calibration', 'phases', 'seconds') if k in res}
+                                  'at_threshold', 'ci95', 'stress', 'stress_inside_box', 'by_series', 'calibration', 'phases', 'seconds') if k in res}
     report.update(wall_seconds=round(wall, 1), loop_images_per_s=round(loop_rate, 1),
                   model_only_images_per_s=round(model_rate, 1), loop_vs_model=round(loop_rate / model_rate, 3),
                   median_wait_between_batches_ms=round(1000 * float(np.median(speed.waits)), 1),

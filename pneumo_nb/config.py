@@ -67,7 +67,7 @@ TASK_NAMES = ('binary', 'cause')  # the tasks `pneumo_nb.data.TASKS` defines
 MONITORS = ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc', 'valid_loss')  # `pneumo_nb.metrics.MEASURES` and the loss
 EQUALIZE_METHODS = ('clahe', 'equalize')  # contrast-limited adaptive histogram equalisation; plain histogram equalisation
 
-CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUALIZE_METHODS, crop=('lungs',),
+CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUALIZE_METHODS, crop=('lungs',), sampling=('series',),
                monitor=MONITORS, threshold_rule=('stressed', 'clean'))   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
                valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0),
@@ -106,7 +106,8 @@ class TrainConfig:
     mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     equalize: str|None = None   # equalise the contrast of every image, in training and in prediction (default: no)
     crop: str|None = 'lungs'    # crop every image to the box around its lungs, in training and in prediction ('none': the whole X-ray)
-    weighted_loss: bool = True  # weight the classes of the loss inversely to their frequency
+    sampling: str|None = None   # 'series': draw training X-rays so that each series (IM, NORMAL2, bacteria, virus) is as frequent (default: each once an epoch)
+    weighted_loss: bool = True  # weight the classes of the loss inversely to how often they are drawn
     label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
     wd: float = 0.05            # weight decay
     monitor: str = 'roc_auc'    # validation measure that picks the best checkpoint (and stops early)

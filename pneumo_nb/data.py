@@ -17,12 +17,13 @@ from .images import DicomError, pydicom_module, is_dicom, load_xray, XRayImage, 
 from .preprocess import lung_boxes, CropToLungs, EqualizeContrast, add_item_tfms
 
 # %% auto #0
-__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
+__all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SERIES', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
            'sample_path', 'image_files', 'LayoutError', 'check_class_folders', 'check_layout', 'make_synthetic_xrays',
            'image_problem', 'find_bad_images', 'dataset_summary', 'PatientIdError', 'patient_id', 'pneumonia_cause',
-           'xray_table', 'patients_across_splits', 'patient_split', 'split_report', 'patients_on_both_sides',
-           'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError', 'refuse_bad_images',
-           'chest_xray_dls', 'class_weights', 'plot_class_counts', 'image_sizes', 'plot_image_sizes', 'show_examples']
+           'xray_series', 'xray_table', 'patients_across_splits', 'patient_split', 'split_report',
+           'patients_on_both_sides', 'save_split', 'load_split', 'item_path', 'xray_block', 'BadImagesError',
+           'refuse_bad_images', 'chest_xray_dls', 'class_weights', 'plot_class_counts', 'image_sizes',
+           'plot_image_sizes', 'show_examples']
 
 # %% ../nbs/00_data.ipynb #2c304e24
 CLASSES = ('NORMAL', 'PNEUMONIA')  # the two class folders, in the order fastai's vocab sorts them
@@ -199,6 +200,17 @@ def pneumonia_cause(fn, # image file name or path of a PNEUMONIA image
                              f"name, or a name starting BACTERIA- or VIRUS-")
     return cause
 
+def xray_series(fn, # an X-ray's file name or path
+               ) -> str:
+    "The series of an X-ray, read from its file name: 'IM' or 'NORMAL2' (the two series of normal X-rays), 'bacteria' or 'virus' (pneumonia by cause), else 'other'"
+    name = Path(fn).name
+    if name.startswith('NORMAL2-'): return 'NORMAL2'
+    if name.startswith('IM-'): return 'IM'
+    try: return pneumonia_cause(fn).lower()
+    except PatientIdError: return 'other'
+
+SERIES = ('IM', 'NORMAL2', 'bacteria', 'virus', 'other')  # every value of `xray_series`, in the order reports give them
+
 # %% ../nbs/00_data.ipynb #2a9def32
 def _named_class(fn) -> str|None:
     "The class a file name implies (IM-..., NORMAL-...: NORMAL; person..., BACTERIA-..., VIRUS-...: PNEUMONIA), or None"
@@ -210,7 +222,7 @@ def xray_table(path:Path, # dataset root, checked with `check_layout`
                split:str='train', # the split folder to list: 'train', 'val' or 'test'
                per_image:bool=False, # treat each image as its own patient (for names that carry no patient)
               ) -> pd.DataFrame:
-    "One row per image of `path/split`: `path` (relative to `path`), `label`, `cause` and `patient`"
+    "One row per image of `path/split`: `path` (relative to `path`), `label`, `cause`, `patient` and `series` (`xray_series`)"
     root = check_layout(path)
     if split not in SPLITS: raise PneumoError(f"split must be one of {', '.join(SPLITS)}, not '{split}'")
     if not (root/split).is_dir(): raise LayoutError(f"'{root}' has no {split}/ folder (found {_listing(root)})")
@@ -224,7 +236,7 @@ def xray_table(path:Path, # dataset root, checked with `check_layout`
             if per_image: return None  # unknown: such a folder supports the 2-class task only
             raise
     rows = [dict(path=f.relative_to(root).as_posix(), label=c, cause=cause(f, c),
-                 patient=f'{split}/{c}/{f.name}' if per_image else patient_id(f))
+                 patient=f'{split}/{c}/{f.name}' if per_image else patient_id(f), series=xray_series(f))
             for c in CLASSES for f in image_files(root/split/c)]
     return pd.DataFrame(rows)
 
@@ -303,6 +315,8 @@ def load_split(fname:Path, # CSV written by `save_split` (or by `pneumo-data spl
     if missing: raise PneumoError(f"Split file '{fname}' has no {', '.join(missing)} column (found {', '.join(table.columns)})")
     wrong = set(table.split) - {'train', 'valid'}
     if wrong: raise PneumoError(f"Split file '{fname}': the split column holds {sorted(wrong)}; expected 'train' or 'valid'")
+    if 'series' not in table.columns:   # read from the names, as `xray_table` does, in its place before `split`
+        table.insert(table.columns.get_loc('split'), 'series', [xray_series(p) for p in table.path])
     return table
 
 # %% ../nbs/00_data.ipynb #d534d363
@@ -366,11 +380,13 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
                    split:Path=None, # a split CSV from `save_split`; default: a fresh `patient_split`
                    per_image:bool=False, # treat each image as its own patient (names without patient ids)
                    skip_bad:bool=False, # leave out images that do not decode (with a warning) instead of stopping
+                   sampling:str|None=TrainConfig.sampling, # 'series': draw training X-rays so that each series (`xray_series`) is as frequent (fastai's `WeightedDL`); None: each once an epoch
                    **kwargs # passed to `DataBlock.dataloaders`, e.g. `num_workers`, `device`
                   ) -> DataLoaders:
     "`DataLoaders` for the `train/` folder of `path`, split by patient, every image checked first, cropped to the lungs as the recipe does"
     path = check_layout(ifnone(path, sample_path()))
     if crop not in (None, 'lungs'): raise PneumoError(f"crop must be 'lungs' or None, not {crop!r}")
+    if sampling not in (None, 'series'): raise PneumoError(f"sampling must be 'series' or None, not {sampling!r}")
     check_number('size', size, **POSITIVE_INT); check_number('bs', bs, **POSITIVE_INT)
     if task not in TASKS: raise PneumoError(f"task must be 'binary' or 'cause', not {task!r}")
     label = TASKS[task]
@@ -387,7 +403,11 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
     n_train = (table.split == 'train').sum()
     if bs > n_train: raise PneumoError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")
     df = table.assign(path=[str(path/p) for p in table.path])
-    dls = xray_block(size, method, batch_tfms, normalize, label).dataloaders(df, bs=bs, **kwargs)
+    block = xray_block(size, method, batch_tfms, normalize, label)
+    if sampling == 'series':   # each training X-ray drawn with weight 1 / (X-rays of its series): every series as frequent
+        n = table.series.map(table.series[table.split == 'train'].value_counts())
+        dls = block.weighted_dataloaders(df, wgts=(1 / n).fillna(0).values, bs=bs, **kwargs)
+    else: dls = block.dataloaders(df, bs=bs, **kwargs)
     dls.table, dls.path = table, path
     item_tfms = []
     if crop:   # each X-ray's box, searched once in parallel (and kept on disk), a column of the image table
@@ -400,13 +420,13 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
 # %% ../nbs/00_data.ipynb #f939dd63
 def class_weights(dls:DataLoaders, # DataLoaders whose training split sets the weights
                  ) -> Tensor:
-    "Weight of each class in `dls.vocab` order, inversely proportional to its frequency in the training split"
-    from sklearn.utils.class_weight import compute_class_weight
+    "Weight of each class in `dls.vocab` order, inversely proportional to its frequency in the training batches (the training split, drawn as its loader draws it)"
     ys = np.array([int(y) for y in dls.train_ds.tls[1]])
     if absent := [c for i, c in enumerate(dls.vocab) if i not in ys]:
         raise PneumoError(f"The training split has no {', '.join(absent)} images: cannot weight classes")
-    w = compute_class_weight('balanced', classes=np.arange(len(dls.vocab)), y=ys)
-    return tensor(w).float()
+    draws = np.asarray(getattr(dls.train, 'wgts', np.ones(len(ys))), dtype=float)   # a `WeightedDL` draws X-rays unequally
+    freq = np.bincount(ys, weights=draws, minlength=len(dls.vocab))
+    return tensor(freq.sum() / (len(dls.vocab) * freq)).float()   # as scikit-learn's 'balanced' class weights
 
 # %% ../nbs/00_data.ipynb #52577949
 def plot_class_counts(path:Path, # dataset root

@@ -16,16 +16,16 @@ from scipy.stats import rankdata, norm
 from fastcore.basics import ifnone
 from .config import PneumoError, check_number, POSITIVE_INT
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
-                            pneumonia_cause, refuse_bad_images)
+                            pneumonia_cause, refuse_bad_images, xray_series, SERIES)
 from .images import write_atomic
 from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability, calibration_scores)
 from .inference import XRayPredictor
 
 # %% auto #0
-__all__ = ['SERIES', 'folder_table', 'folder_predictions', 'bootstrap_ci', 'with_interval', 'calibration_report',
-           'calibration_text', 'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
-           'plot_threshold_effect', 'xray_series', 'series_report', 'series_words', 'evaluate_folder',
-           'compare_reports', 'paired_bootstrap', 'delong_test']
+__all__ = ['folder_table', 'folder_predictions', 'bootstrap_ci', 'with_interval', 'calibration_report', 'calibration_text',
+           'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
+           'plot_threshold_effect', 'series_report', 'series_words', 'evaluate_folder', 'compare_reports',
+           'paired_bootstrap', 'delong_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -227,17 +227,6 @@ def plot_threshold_effect(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0
     return ax
 
 # %% ../nbs/09_evaluate.ipynb #06460c24
-def xray_series(fn, # an X-ray's file name or path
-               ) -> str:
-    "The series of an X-ray, read from its file name: 'IM' or 'NORMAL2' (the two series of normal X-rays), 'bacteria' or 'virus' (pneumonia by cause), else 'other'"
-    name = Path(fn).name
-    if name.startswith('NORMAL2-'): return 'NORMAL2'
-    if name.startswith('IM-'): return 'IM'
-    try: return pneumonia_cause(fn).lower()   # the cause as `xray_table` reads it
-    except PatientIdError: return 'other'
-
-SERIES = ('IM', 'NORMAL2', 'bacteria', 'virus', 'other')  # in the order `series_report` gives them
-
 def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                   y_prob, # the model's probability of PNEUMONIA for each X-ray
                   paths, # the X-rays' file names, which tell their series (`xray_series`)

@@ -137,21 +137,36 @@ def read(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mo
     return load_xray(src)
 
 @patch
+def cropped(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
+           ) -> PILImage:
+    "`src` (`read`) cut to the box around its lungs, for a model trained on the crop; the whole of it for one trained without"
+    im = self.read(src)
+    return self._crop(PILImage(im if im.mode == 'L' else im.convert('RGB')))   # a gray X-ray is prepared on one channel, then repeated
+
+@patch
+def finish(self:XRayPredictor, im:Image.Image, # a `cropped` X-ray (or one changed after the crop)
+          ) -> Tensor:
+    "The (3, height, width) uint8 tensor of `im`, resized and equalised as the validation images were in training"
+    im = PILImage(im)
+    if self.method == 'squish':   # what fastai's `Resize` does to a whole image, without its crop and padding copies
+        im = PILImage(im.resize(tuple(self._resize.size), self._resize.mode))
+    else: im = self._resize(im, split_idx=1)
+    return image2tensor(self._equalize(im)).expand(3, -1, -1)
+
+@patch
 def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
             after_crop=None, # a change of the cropped image before it is resized (the stress test's `AfterCrop`); None: none
            ) -> Tensor:
-    "The (3, height, width) uint8 tensor of `src` (`read`), cropped, resized and equalised as the validation images were in training (`normalize` finishes it)"
-    im = self.read(src)
-    im = self._crop(PILImage(im if im.mode == 'L' else im.convert('RGB')))   # a gray X-ray is prepared on one channel, then repeated
-    if after_crop is not None: im = PILImage(after_crop(im))
-    return image2tensor(self._equalize(self._resize(im, split_idx=1))).expand(3, -1, -1)
+    "The (3, height, width) uint8 tensor of `src` as the validation images were made in training (`cropped`, then `finish`ed); `normalize` finishes a batch"
+    im = self.cropped(src)
+    return self.finish(im if after_crop is None else after_crop(im))
 
 @patch
 def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), uint8
              ) -> Tensor:
     "The batch `x` as the network takes it: on its device, in [0, 1], normalized as in training"
-    x = x.to(self.device, non_blocking=True).float().div_(255)
-    return (x - self.mean.to(x.device)) / self.std.to(x.device)
+    x = x.to(self.device, non_blocking=True).float()
+    return x.sub_(255 * self.mean.to(x.device)).div_(255 * self.std.to(x.device))   # (x / 255 - mean) / std, in place
 
 @patch
 def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth

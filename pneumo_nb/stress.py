@@ -149,13 +149,18 @@ CROP_STRESS_TESTS = {  # name -> a change inside the box around the lungs, after
 
 # %% ../nbs/09a_stress.ipynb #91c66083
 class StressedXRays(torch.utils.data.Dataset):
-    "Each X-ray of `files` decoded once and `prepare`d by `pred` after every change of `changes` (an `AfterCrop` one after the crop): a (changes, 3, height, width) uint8 tensor"
+    "Each X-ray of `files` decoded once, changed by every change of `changes` and prepared by `pred` (an `AfterCrop` change is applied to the one crop of the X-ray): a (changes, 3, height, width) uint8 tensor, and which changes left the X-ray as it was"
     def __init__(self, pred:XRayPredictor, files, changes:dict): self.pred, self.files, self.changes = pred, list(files), list(changes.values())
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        im = load_xray(self.files[i])
-        return torch.stack([self.pred.prepare(im, after_crop=c.change) if isinstance(c, AfterCrop) else self.pred.prepare(c(im))
-                            for c in self.changes])
+        im, crop, xs, same = load_xray(self.files[i]), None, [], []
+        for c in self.changes:
+            if isinstance(c, AfterCrop):   # inside the box: the box is searched once for all of them
+                crop = ifnone(crop, self.pred.cropped(im))
+                x = c.change(crop); xs.append(self.pred.finish(x)); same.append(x is crop)
+            else:
+                x = c(im); xs.append(self.pred.prepare(x)); same.append(x is im)   # e.g. no marker to mask: the X-ray itself
+        return torch.stack(xs), torch.tensor(same)
 
 def stress_probabilities(pred:XRayPredictor, # the model
                          files, # the X-rays: paths, PIL images or arrays
@@ -172,8 +177,14 @@ def stress_probabilities(pred:XRayPredictor, # the model
         raise PneumoError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
     dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
                                      num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
-    probs = [pred.probabilities(pred.normalize(xb.flatten(0, 1)), tta=tta).reshape(len(xb), len(changes)) for xb in dl]
-    probs = np.concatenate(probs) if probs else np.zeros((0, len(changes)))
+    probs, done = np.zeros((len(files), len(changes))), 0
+    for xb, same in dl:
+        p = probs[done:done + len(xb)]; done += len(xb)
+        if clean is not None: same = same & ~torch.tensor(tta)   # an X-ray left as it was scores its clean probability: not predicted again
+        else: same[:] = False   # the clean column is predicted here
+        run = ~same.flatten()
+        if run.any(): p.reshape(-1)[run.numpy()] = pred.probabilities(pred.normalize(xb.flatten(0, 1)[run]), tta=tta)
+        if same.any(): p[same.numpy()] = np.broadcast_to(np.asarray(clean, dtype=float)[done - len(xb):done, None], p.shape)[same.numpy()]
     df = pd.DataFrame(probs, columns=list(changes))
     if clean is not None: df.insert(0, 'clean', np.asarray(clean, dtype=float))
     return df

@@ -46,7 +46,7 @@ def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     return chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
                           crop=cfg.crop, equalize=cfg.equalize, batch_tfms=tfms,
                           normalize='imagenet' if run_pretrained(cfg) else 'xray', task=cfg.task, split=cfg.split,
-                          per_image=cfg.per_image, skip_bad=cfg.skip_bad, num_workers=workers, persistent_workers=workers > 0,
+                          per_image=cfg.per_image, skip_bad=cfg.skip_bad, sampling=cfg.sampling, num_workers=workers, persistent_workers=workers > 0,
                           **kwargs)
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
@@ -252,14 +252,14 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         if first_process: _write_run(learn, pred, res, out)
     if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
         with phase('stress'):
-            sp = _stress_predictor(pred, out)
-            stressed = stress_probabilities(sp, items.path, clean=p)   # as they are: predicted already
+            sp, inside = _stress_predictor(pred, out), inside_box_tests(pred)
+            every = stress_probabilities(sp, items.path, {**STRESS_TESTS, **inside}, clean=p)   # one pass; as they are: predicted already
+            stressed, boxed = every[['clean', *STRESS_TESTS]], every[['clean', *inside]]
             if cfg.threshold_rule == 'stressed':
                 threshold = operating_threshold(y, p, stressed, cfg.min_sensitivity)
                 res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=scores_at(y, p, threshold))
             res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
-            if inside := inside_box_tests(pred):   # the changes the crop cannot undo: reported, never used to choose
-                boxed = stress_probabilities(sp, items.path, inside, clean=p)
+            if inside:   # the changes the crop cannot undo: reported, never used to choose
                 res['stress_inside_box'] = stress_json(stress_report(y, boxed, threshold, items.patient.values))
         with phase('export'):   # the threshold chosen with the stressed copies goes into every form; the weights are the same
             learn.threshold = pred.threshold = threshold
