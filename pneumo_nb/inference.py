@@ -165,8 +165,8 @@ def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any
 def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), uint8
              ) -> Tensor:
     "The batch `x` as the network takes it: on its device, in [0, 1], normalized as in training"
-    x = x.to(self.device, non_blocking=True).float()
-    return x.sub_(255 * self.mean.to(x.device)).div_(255 * self.std.to(x.device))   # (x / 255 - mean) / std, in place
+    x = x.to(self.device, non_blocking=True).float().div_(255)
+    return x.sub_(self.mean.to(x.device)).div_(self.std.to(x.device))   # as fastai's `Normalize` computes it, in place
 
 @patch
 def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
