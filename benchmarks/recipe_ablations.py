@@ -29,7 +29,6 @@ machine, the versions and the wall time; a variant already in the file is skippe
 The official test split is never read.
 """
 import argparse, json, sys, time
-from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -39,10 +38,10 @@ from pneumo_nb.cli import quiet_library_warnings
 from pneumo_nb.config import TrainConfig
 quiet_library_warnings()
 from pneumo_nb.train import train_xray, operating_threshold, same_recipe
-from pneumo_nb.inference import XRayPredictor, load_model
+from pneumo_nb.inference import load_model
 from pneumo_nb.metrics import scores_at, choose_threshold
 from pneumo_nb.data import xray_table, patient_split, save_split, load_split
-from pneumo_nb.evaluate import evaluation_report, series_report, xray_series
+from pneumo_nb.evaluate import evaluation_report, series_report
 from pneumo_nb.stress import stress_probabilities, stress_report, stress_summary, stress_json
 from provenance import provenance, append_jsonl
 
@@ -127,7 +126,7 @@ def valid_table(d:Path, data:str) -> pd.DataFrame:
     t = load_split(d/'split.csv')
     t = t[t.split == 'valid'].reset_index(drop=True)
     return pd.DataFrame(dict(path=[str(Path(data)/p) for p in t.path], y=(t.label == 'PNEUMONIA').astype(int).values,
-                             patient=t.patient.values, series=[xray_series(p) for p in t.path]))
+                             patient=t.patient.values, series=t.series.values))
 
 
 def halves(t:pd.DataFrame, seed:int=0) -> np.ndarray:

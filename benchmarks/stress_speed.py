@@ -33,7 +33,8 @@ if __name__ == '__main__':
     for form in ('model.onnx', 'model.pth'):
         pred = load_model(a.run/form)
         for w in (a.workers if form == 'model.onnx' else a.workers[-1:]):
-            for tests in [STRESS_TESTS, {**STRESS_TESTS, **inside_box_tests(pred)}][:1 + bool(inside_box_tests(pred))]:
+            inside = inside_box_tests(pred)
+            for tests in [STRESS_TESTS] + ([{**STRESS_TESTS, **inside}] if inside else []):
                 t = time.perf_counter(); stress_probabilities(pred, files, tests, clean=clean, num_workers=w)
                 runs.append(dict(model=form, workers=w, changes=len(tests), seconds=round(time.perf_counter() - t, 1)))
                 print(json.dumps(runs[-1]), flush=True)

@@ -104,7 +104,7 @@ def lung_box(im:Image.Image, # an X-ray
              size:int=160, # the search runs on the X-ray (without its black border) squished to `size` x `size`
             ) -> tuple|None:
     "The box (left, top, right, bottom) in pixels of `im` around both lungs, centred on the spine; None if no lung is found"
-    im = im.convert('L')
+    im = im if im.mode == 'L' else im.convert('L')
     x0, y0, x1, y1 = content_box(im)
     g = np.asarray(im.crop((x0, y0, x1, y1)).resize((size, size), Image.Resampling.BILINEAR))
     b, torso = gaussian_blur(g, size / 112), torso_mask(g)

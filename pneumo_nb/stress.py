@@ -177,16 +177,16 @@ def stress_probabilities(pred:XRayPredictor, # the model
         raise PneumoError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
     dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
                                      num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
+    given = None if clean is None else np.asarray(clean, dtype=float)
     probs, done = np.zeros((len(files), len(changes))), 0
     for xb, same in dl:
-        p = probs[done:done + len(xb)]; done += len(xb)
-        if clean is not None: same = same & ~torch.tensor(tta)   # an X-ray left as it was scores its clean probability: not predicted again
-        else: same[:] = False   # the clean column is predicted here
-        run = ~same.flatten()
-        if run.any(): p.reshape(-1)[run.numpy()] = pred.probabilities(pred.normalize(xb.flatten(0, 1)[run]), tta=tta)
-        if same.any(): p[same.numpy()] = np.broadcast_to(np.asarray(clean, dtype=float)[done - len(xb):done, None], p.shape)[same.numpy()]
+        p, kept = probs[done:done + len(xb)], same.numpy()
+        if given is None or tta: kept[:] = False   # else an X-ray a change left as it was scores its given probability
+        if (~kept).any(): p[~kept] = pred.probabilities(pred.normalize(xb[torch.from_numpy(~kept)]), tta=tta)
+        if kept.any(): p[kept] = np.broadcast_to(given[done:done + len(xb), None], p.shape)[kept]
+        done += len(xb)
     df = pd.DataFrame(probs, columns=list(changes))
-    if clean is not None: df.insert(0, 'clean', np.asarray(clean, dtype=float))
+    if given is not None: df.insert(0, 'clean', given)
     return df
 
 def stress_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
