@@ -288,17 +288,16 @@ def _evaluate(a) -> int:
     print(f"Calibration{'' if rep['calibrated'] else ' (the model carries none)'}: {calibration_text(rep['calibration'])}")
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png, roc.png and reliability.png"
     if a.stress:
-        from pneumo_nb.stress import stress_test, stress_summary, stress_words, inside_box_tests
-        stress = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta,
-                             clean=df.probability.values, num_workers=a.workers)   # the X-rays as they are: scored already
+        from pneumo_nb.stress import stress_tables, stress_report, save_stress, stress_summary, stress_words
+        framing, boxed = stress_tables(pred, df.path, clean=df.probability.values, tta=a.tta, num_workers=a.workers)   # one pass; as they are: scored already
+        stress = stress_report(df.y, framing, rep['threshold'], df.patient); save_stress(stress, a.out)
         cols = ['sensitivity', 'specificity', 'change in sensitivity', 'change in specificity', 'passes']
         print("\nStress test of framing (a change passes when sensitivity and specificity move by 2 points at most):")
         print(stress[cols].to_string(float_format=lambda v: f'{v:.3f}'))
         print(stress_words(stress_summary(stress)).capitalize())
         written += ', stress.json and stress.png'
-        if inside := inside_box_tests(pred):   # a model cropped to the lungs: the changes its crop cannot undo, reported only
-            boxed = stress_test(pred, df.path, df.y, df.patient, rep['threshold'], out=a.out, tta=a.tta, tests=inside,
-                                clean=df.probability.values, num_workers=a.workers, name='stress_inside_box')
+        if boxed is not None:   # a model cropped to the lungs: the changes its crop cannot undo, reported only
+            boxed = stress_report(df.y, boxed, rep['threshold'], df.patient); save_stress(boxed, a.out, 'stress_inside_box')
             print("\nInside the box around the lungs (changes the crop cannot undo; reported only):")
             print(boxed[cols].to_string(float_format=lambda v: f'{v:.3f}'))
             print(stress_words(stress_summary(boxed)).capitalize())

@@ -7,7 +7,8 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 # %% ../nbs/08_inference.ipynb #2bed0491
 from __future__ import annotations
 import contextlib, io, json, pickle, warnings
-from collections import namedtuple
+from collections import namedtuple, deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
@@ -16,15 +17,16 @@ from copy import deepcopy   # after fastai's names, which include copy.copy as `
 from .config import PneumoError, check_number, POSITIVE_INT
 from .data import image_files
 from .images import load_xray, write_atomic, DicomError, decode_image, UnreadableImageError
-from .cache import shorter_side_size
+from .cache import shorter_side_size, is_grayscale_like
 from .metrics import pneumonia_probability, calibrate
 from .models import xray_model, load_problem
 from .augment import xray_aug_transforms, SingleGrayChannel, RepeatGrayChannel
 from .preprocess import EqualizeContrast, CropToLungs
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'export_learner',
-           'export_weights', 'export_onnx', 'model_file_kind', 'load_model', 'OnnxNetwork', 'prediction_files']
+__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'one_channel', 'stack_xrays',
+           'collate_xrays', 'export_learner', 'export_weights', 'export_onnx', 'model_file_kind', 'load_model',
+           'OnnxNetwork', 'pipelined', 'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(PneumoError):
@@ -129,12 +131,13 @@ class XRayPredictor:
 @patch
 def read(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
         ) -> Image.Image:
-    "`src` as an 8-bit 'L' or 'RGB' image; a JPEG file over 8 times the network's input size is decoded at 1/2, 1/4 or 1/8 of its size (JPEG `draft`, as the resize cache does), never below 4 times"
+    "`src` as an 8-bit 'L' or 'RGB' image ('L' for an RGB one whose three channels are equal); a JPEG file over 8 times the network's input size is decoded at 1/2, 1/4 or 1/8 of its size (JPEG `draft`, as the resize cache does), never below 4 times"
     if isinstance(src, (str, Path)):
         if not Path(src).exists(): raise FileNotFoundError(f"'{src}' does not exist")
         if Path(src).is_dir(): raise IsADirectoryError(f"'{src}' is a folder, not an image file")
         src = decode_image(src, draft=lambda wh: shorter_side_size(wh, 4 * max(self.size)))
-    return load_xray(src)
+    im = load_xray(src)
+    return im.convert('L') if im.mode == 'RGB' and is_grayscale_like(im, tol=0) else im   # every file of chest_xray_224: the same bytes for a third of the work
 
 @patch
 def cropped(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
@@ -161,12 +164,30 @@ def prepare(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any
     im = self.cropped(src)
     return self.finish(im if after_crop is None else after_crop(im))
 
+def one_channel(x:Tensor, # `prepare`d X-rays: (..., 3, height, width)
+               ) -> Tensor:
+    "`x` as (..., 1, height, width) where its three channels are one gray channel repeated (as `prepare` gives a gray X-ray), else `x`"
+    return x.narrow(-3, 0, 1) if x.shape[-3] == 3 and x.stride(-3) == 0 else x
+
+def stack_xrays(xs:list, # `prepare`d X-rays (or batches of them), with one channel or three
+               ) -> Tensor:
+    "`xs` stacked with one channel each where all are gray, with three otherwise: a third of the bytes for loader processes to pass on"
+    xs = [one_channel(x) for x in xs]
+    if len({x.shape[-3] for x in xs}) > 1: xs = [x.expand(*x.shape[:-3], 3, *x.shape[-2:]) for x in xs]   # a colour one among them
+    return torch.stack(xs)
+
+def collate_xrays(items:list, # (X-ray, ...) tuples, as loader datasets give them
+                 ):
+    "PyTorch's `default_collate`, with the X-rays stacked by `stack_xrays`"
+    return (stack_xrays([i[0] for i in items]), *default_collate([i[1:] for i in items]))
+
 @patch
-def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), uint8
+def normalize(self:XRayPredictor, x:Tensor, # `prepare`d X-rays: (n, 3, height, width), or (n, 1, height, width) for gray ones (`stack_xrays`), uint8
              ) -> Tensor:
-    "The batch `x` as the network takes it: on its device, in [0, 1], normalized as in training"
+    "The batch `x` as the network takes it: on its device, in [0, 1], normalized as in training, with three channels"
     x = x.to(self.device, non_blocking=True).float().div_(255)
-    return x.sub_(self.mean.to(x.device)).div_(self.std.to(x.device))   # as fastai's `Normalize` computes it, in place
+    mean, std = self.mean.to(x.device), self.std.to(x.device)
+    return (x.sub_(mean) if x.shape[1] == len(mean) else x - mean).div_(std)   # as fastai's `Normalize` computes it (in place for three channels)
 
 @patch
 def preprocess(self:XRayPredictor, src, # a path, a PIL image or a NumPy array, any mode or bit depth
@@ -184,7 +205,7 @@ def decode(self:XRayPredictor, x:Tensor, # a preprocessed (3, height, width) ten
 def batch(self:XRayPredictor, srcs, # paths, PIL images or arrays
          ) -> Tensor:
     "A (n, 3, height, width) batch of `srcs` on the model's device"
-    return self.normalize(torch.stack([self.prepare(s) for s in srcs]))
+    return self.normalize(stack_xrays([self.prepare(s) for s in srcs]))
 
 # %% ../nbs/08_inference.ipynb #dcb1e2d9
 TTA_AUGMENTATION = dict(max_rotate=5., min_zoom=1., max_zoom=1.1, max_aspect=1., max_lighting=0.2)  # the mild augmentation TTA averages over (not the recipe's wide one: see 05b_ablations)
@@ -472,7 +493,7 @@ class _XRayFiles(torch.utils.data.Dataset):
         except (FileNotFoundError, IsADirectoryError, PermissionError, UnreadableImageError, DicomError) as e:
             msg = ('does not exist' if isinstance(e, FileNotFoundError) else 'is a folder, not an image file'
                    if isinstance(e, IsADirectoryError) else e.reason if isinstance(e, UnreadableImageError) else str(e))
-            return torch.zeros(3, *self.pred.size, dtype=torch.uint8), msg   # the table's `path` column names the file
+            return torch.zeros(1, *self.pred.size, dtype=torch.uint8), msg   # the table's `path` column names the file
         return self.pred.prepare(im), ''   # read: whatever fails now is a bug to see, not an unreadable file
 
 @patch
@@ -485,6 +506,18 @@ def loader_workers(self:XRayPredictor, n:int, # X-rays to prepare
     if num_workers is not None:
         return check_number('num_workers', num_workers, whole=True, at_least=0)
     return min(defaults.cpus if self.device.type == 'cuda' else on_cpu, 8, n // bs) if n > bs else 0
+
+def pipelined(f, # a function of one item: the network's work on a batch
+              items, # an iterable, e.g. a DataLoader's batches
+              ahead:int=8, # items waiting for `f` at most, so that memory stays bounded
+             ):
+    "`f` of each of `items`, in order, computed on a second thread while the next items arrive (the main one unpickles loader batches meanwhile)"
+    with ThreadPoolExecutor(1) as ex:   # one: the network's own threads do the rest
+        jobs = deque()
+        for item in items:
+            jobs.append(ex.submit(f, item))
+            if len(jobs) > ahead: yield jobs.popleft().result()
+        while jobs: yield jobs.popleft().result()
 
 def prediction_files(paths, # image files and folders, or one of them
                     ) -> list:
@@ -506,10 +539,12 @@ def predict_folder(self:XRayPredictor, paths, # folders and image files (folders
     bs = ifnone(bs, 64 if self.device.type == 'cuda' else 8)
     check_number('bs', bs, **POSITIVE_INT)
     files = prediction_files(paths)
-    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers))
+    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers),
+                                     collate_fn=collate_xrays)
     probs, errors = [], []
-    for xb, errs in (progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
-        probs.append(self.probabilities(self.normalize(xb), tta=tta)); errors += list(errs)
+    predict = lambda batch: (self.probabilities(self.normalize(batch[0]), tta=tta), list(batch[1]))
+    for p, errs in pipelined(predict, progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
+        probs.append(p); errors += errs
     p = np.concatenate(probs) if probs else np.zeros(0)
     ok = np.array([e == '' for e in errors], dtype=bool)
     return pd.DataFrame({'path': [str(f) for f in files],

@@ -19,7 +19,7 @@ import torch
 from .config import PneumoError
 from .images import write_atomic, load_xray
 from .metrics import scores_at
-from .inference import XRayPredictor
+from .inference import XRayPredictor, stack_xrays, collate_xrays, pipelined
 from .preprocess import torso_mask
 from .evaluate import bootstrap_ci
 
@@ -27,7 +27,7 @@ from .evaluate import bootstrap_ci
 __all__ = ['STRESS_TESTS', 'ZOOM_SCALES', 'CROP_STRESS_TESTS', 'zoom_in', 'crop_middle', 'zoom_out', 'shift', 'find_marker',
            'mask_marker', 'AfterCrop', 'add_letter', 'gray_frame', 'add_noise', 'StressedXRays', 'stress_probabilities',
            'stress_report', 'stress_summary', 'stress_words', 'stress_json', 'read_stress', 'plot_stress',
-           'stress_test', 'inside_box_tests']
+           'stress_test', 'save_stress', 'inside_box_tests', 'stress_tables']
 
 # %% ../nbs/09a_stress.ipynb #8c22279f
 def zoom_in(im:Image.Image, # an X-ray
@@ -149,18 +149,18 @@ CROP_STRESS_TESTS = {  # name -> a change inside the box around the lungs, after
 
 # %% ../nbs/09a_stress.ipynb #91c66083
 class StressedXRays(torch.utils.data.Dataset):
-    "Each X-ray of `files` decoded once, changed by every change of `changes` and prepared by `pred` (an `AfterCrop` change is applied to the one crop of the X-ray): a (changes, 3, height, width) uint8 tensor, and which changes left the X-ray as it was"
+    "Each X-ray of `files` decoded once, changed by every change of `changes` and prepared by `pred` (an `AfterCrop` change is applied to the one crop of the X-ray): a (changes, 3 or 1, height, width) uint8 tensor (`stack_xrays`), and which changes left the X-ray as it was"
     def __init__(self, pred:XRayPredictor, files, changes:dict): self.pred, self.files, self.changes = pred, list(files), list(changes.values())
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        im, crop, xs, same = load_xray(self.files[i]), None, [], []
+        im, crop, xs, same = self.pred.read(self.files[i]), None, [], []
         for c in self.changes:
             if isinstance(c, AfterCrop):   # inside the box: the box is searched once for all of them
                 crop = ifnone(crop, self.pred.cropped(im))
                 x = c.change(crop); xs.append(self.pred.finish(x)); same.append(x is crop)
             else:
                 x = c(im); xs.append(self.pred.prepare(x)); same.append(x is im)   # e.g. no marker to mask: the X-ray itself
-        return torch.stack(xs), torch.tensor(same)
+        return stack_xrays(xs), torch.tensor(same)
 
 def stress_probabilities(pred:XRayPredictor, # the model
                          files, # the X-rays: paths, PIL images or arrays
@@ -175,16 +175,18 @@ def stress_probabilities(pred:XRayPredictor, # the model
     changes = tests if clean is not None else {'clean': noop, **tests}
     if clean is not None and len(clean) != len(files):
         raise PneumoError(f"clean holds {len(clean)} probabilities for {len(files)} X-rays: give one per X-ray, in the same order")
-    dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs,
+    dl = torch.utils.data.DataLoader(StressedXRays(pred, files, changes), batch_size=bs, collate_fn=collate_xrays,
                                      num_workers=pred.loader_workers(len(files), bs, num_workers, on_cpu=defaults.cpus))
     given = None if clean is None else np.asarray(clean, dtype=float)
+    def predict(batch):   # an X-ray a change left as it was scores its given probability, when given (and without TTA)
+        xb, kept = batch[0], batch[1].numpy() & (given is not None and not tta)
+        return kept, pred.probabilities(pred.normalize(xb[torch.from_numpy(~kept)]), tta=tta) if (~kept).any() else None
     probs, done = np.zeros((len(files), len(changes))), 0
-    for xb, same in dl:
-        p, kept = probs[done:done + len(xb)], same.numpy()
-        if given is None or tta: kept[:] = False   # else an X-ray a change left as it was scores its given probability
-        if (~kept).any(): p[~kept] = pred.probabilities(pred.normalize(xb[torch.from_numpy(~kept)]), tta=tta)
-        if kept.any(): p[kept] = np.broadcast_to(given[done:done + len(xb), None], p.shape)[kept]
-        done += len(xb)
+    for kept, q in pipelined(predict, dl):
+        p = probs[done:done + len(kept)]
+        if q is not None: p[~kept] = q
+        if kept.any(): p[kept] = np.broadcast_to(given[done:done + len(kept), None], p.shape)[kept]
+        done += len(kept)
     df = pd.DataFrame(probs, columns=list(changes))
     if given is not None: df.insert(0, 'clean', given)
     return df
@@ -278,15 +280,33 @@ def stress_test(pred:XRayPredictor, # the model
     threshold = ifnone(threshold, pred.threshold)
     report = stress_report(y_true, stress_probabilities(pred, files, tests, tta=tta, clean=clean, num_workers=num_workers),
                            threshold, groups, n_boot)
-    if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out/f'{name}.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
-        if any(n in ZOOM_SCALES for n in report.index.drop('clean')):   # the plot is drawn against the zoom
-            fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
-            write_atomic(out/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
+    if out is not None: save_stress(report, out, name)
     return report
+
+def save_stress(report:pd.DataFrame, # from `stress_report`
+                out:Path, # the folder
+                name:str='stress', # the files' name
+               ) -> Path:
+    "Write `out/{name}.json` (report and summary) and, when it holds zoom tests, `out/{name}.png`; return the JSON's path"
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out/f'{name}.json', lambda tmp: tmp.write_text(json.dumps(stress_json(report), indent=2)))
+    if any(n in ZOOM_SCALES for n in report.index.drop('clean')):   # the plot is drawn against the zoom
+        fig, ax = plt.subplots(figsize=(6.5, 3.8)); plot_stress(report, ax=ax); fig.tight_layout()
+        write_atomic(out/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=100, format='png')); plt.close(fig)
+    return out/f'{name}.json'
 
 def inside_box_tests(pred:XRayPredictor, # the model
                     ) -> dict:
     "The changes inside the box around the lungs (`CROP_STRESS_TESTS`) for a model that crops to it; none for one that does not"
     return CROP_STRESS_TESTS if pred.crop else {}
+
+def stress_tables(pred:XRayPredictor, # the model
+                  files, # the X-rays: paths, PIL images or arrays
+                  clean=None, # P(pneumonia) of `files` as they are, when known already: not computed again
+                  tta:bool=False, # test-time augmentation
+                  num_workers:int|None=None, # loader processes; default: every CPU core (at most 8)
+                 ) -> tuple:
+    "The `stress_probabilities` of framing (`STRESS_TESTS`) and inside the box (`inside_box_tests`), from one pass over `files`: two tables with `clean`, the second None for a model without the crop"
+    inside = inside_box_tests(pred)
+    every = stress_probabilities(pred, files, {**STRESS_TESTS, **inside}, tta=tta, clean=clean, num_workers=num_workers)
+    return every[['clean', *STRESS_TESTS]], every[['clean', *inside]] if inside else None

@@ -24,7 +24,7 @@ from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneum
 from .models import xray_learner, is_pretrainable
 from .inference import export_learner, XRayPredictor, load_model
 from .evaluate import series_report, series_words, bootstrap_ci
-from .stress import stress_probabilities, stress_report, stress_json, stress_words, STRESS_TESTS, inside_box_tests
+from .stress import stress_tables, stress_report, stress_json, stress_words, STRESS_TESTS
 from .card import write_model_card
 
 # %% auto #0
@@ -252,14 +252,12 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         if first_process: _write_run(learn, pred, res, out)
     if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
         with phase('stress'):
-            sp, inside = _stress_predictor(pred, out), inside_box_tests(pred)
-            every = stress_probabilities(sp, items.path, {**STRESS_TESTS, **inside}, clean=p)   # one pass; as they are: predicted already
-            stressed, boxed = every[['clean', *STRESS_TESTS]], every[['clean', *inside]]
+            stressed, boxed = stress_tables(_stress_predictor(pred, out), items.path, clean=p)   # one pass; as they are: predicted already
             if cfg.threshold_rule == 'stressed':
                 threshold = operating_threshold(y, p, stressed, cfg.min_sensitivity)
                 res.update(threshold=threshold, threshold_rule=_rule(cfg, True), at_threshold=scores_at(y, p, threshold))
             res['stress'] = stress_json(stress_report(y, stressed, threshold, items.patient.values))
-            if inside:   # the changes the crop cannot undo: reported, never used to choose
+            if boxed is not None:   # the changes the crop cannot undo: reported, never used to choose
                 res['stress_inside_box'] = stress_json(stress_report(y, boxed, threshold, items.patient.values))
         with phase('export'):   # the threshold chosen with the stressed copies goes into every form; the weights are the same
             learn.threshold = pred.threshold = threshold
