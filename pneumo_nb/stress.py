@@ -17,7 +17,7 @@ from PIL import Image
 from fastcore.basics import noop, defaults
 import torch
 from .config import PneumoError
-from .images import write_atomic, load_xray
+from .images import write_atomic
 from .metrics import scores_at
 from .inference import XRayPredictor, stack_xrays, collate_xrays, pipelined
 from .preprocess import torso_mask
