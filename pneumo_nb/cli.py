@@ -297,10 +297,10 @@ def _evaluate(a) -> int:
         print(stress_words(stress_summary(stress)).capitalize())
         written += ', stress.json and stress.png'
         if boxed is not None:   # a model cropped to the lungs: the changes its crop cannot undo, reported only
-            boxed = stress_report(df.y, boxed, rep['threshold'], df.patient); save_stress(boxed, a.out, 'stress_inside_box')
+            inside = stress_report(df.y, boxed, rep['threshold'], df.patient); save_stress(inside, a.out, 'stress_inside_box')
             print("\nInside the box around the lungs (changes the crop cannot undo; reported only):")
-            print(boxed[cols].to_string(float_format=lambda v: f'{v:.3f}'))
-            print(stress_words(stress_summary(boxed)).capitalize())
+            print(inside[cols].to_string(float_format=lambda v: f'{v:.3f}'))
+            print(stress_words(stress_summary(inside)).capitalize())
             written += ', stress_inside_box.json'
     if a.card: written += f'; added to {add_to_card(a.card, rep)}'
     if a.record:
