@@ -58,7 +58,7 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
                 if c.get('augment') else 'none')
              + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
              f"weight decay {c.get('wd')}; seed {c['seed']}.",
-             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}.",
+             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}" + (f" ({metrics['numerics']})" if metrics.get('numerics') else '') + '.',
              f"- Operating threshold: {metrics['threshold_rule']}.", '',
              '## Performance on the validation patients', '',
              f"At the operating threshold {metrics['threshold']:.3f}, with 95% intervals from a bootstrap over patients. These "

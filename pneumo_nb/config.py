@@ -12,8 +12,8 @@ from fastcore.docments import docments
 
 # %% auto #0
 __all__ = ['POSITIVE_INT', 'positive_int', 'positive_float', 'share', 'probability', 'TASK_NAMES', 'MONITORS', 'EQUALIZE_METHODS',
-           'CHOICES', 'NUMBERS', 'PneumoError', 'number_words', 'check_number', 'number_type', 'TrainConfig',
-           'add_config_options', 'config_from_args']
+           'PRECISIONS', 'CHOICES', 'NUMBERS', 'PneumoError', 'number_words', 'check_number', 'number_type',
+           'TrainConfig', 'add_config_options', 'config_from_args']
 
 # %% ../nbs/03a_config.ipynb #514126d6
 class PneumoError(ValueError):
@@ -67,8 +67,10 @@ TASK_NAMES = ('binary', 'cause')  # the tasks `pneumo_nb.data.TASKS` defines
 MONITORS = ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc', 'valid_loss')  # `pneumo_nb.metrics.MEASURES` and the loss
 EQUALIZE_METHODS = ('clahe', 'equalize')  # contrast-limited adaptive histogram equalisation; plain histogram equalisation
 
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # `auto`: fp16 mixed precision on CUDA, bf16 autocast on a CPU with bf16 units, else fp32
+
 CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUALIZE_METHODS, crop=('lungs',), sampling=('series',),
-               monitor=MONITORS, threshold_rule=('stressed', 'clean'))   # field -> its values (and None where its type allows)
+               monitor=MONITORS, threshold_rule=('stressed', 'clean'), precision=PRECISIONS)   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
                valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0),
                label_smoothing=dict(at_least=0, below=1), workers=dict(whole=True, at_least=0),
@@ -112,7 +114,9 @@ class TrainConfig:
     wd: float = 0.05            # weight decay
     monitor: str = 'roc_auc'    # validation measure that picks the best checkpoint (and stops early)
     patience: int|None = None   # stop after this many epochs without improvement (default: never stop early)
-    workers: int|None = None    # DataLoader worker processes (default: all CPUs with a GPU, all but one without)
+    workers: int|None = None    # DataLoader worker processes (default: none for prepared X-rays; else all CPUs with a GPU, all but one without)
+    prepared: bool|None = None  # prepare every X-ray once into an array kept on disk and in memory, and slice batches from it (default: yes, unless method is pad or crop, whose training placement is random)
+    precision: str = 'auto'     # auto: fp16 mixed precision on CUDA, bf16 autocast on a CPU with AMX or AVX512-BF16, else fp32
     split: str|None = None      # train on the split in this CSV, from `pneumo-data split` (default: a fresh patient split)
     per_image: bool = False     # treat each image as its own patient (for file names that carry no patient)
     skip_bad: bool = False      # leave out images that do not decode, with a warning, instead of stopping

@@ -15,6 +15,7 @@ from fastai.vision.all import *
 from .config import PneumoError, check_number, POSITIVE_INT, TrainConfig
 from .images import DicomError, pydicom_module, is_dicom, load_xray, XRayImage, write_atomic, decode_image, UnreadableImageError
 from .preprocess import lung_boxes, CropToLungs, EqualizeContrast, add_item_tfms
+from .prepared import prepare_xrays, prepared_dataloaders
 
 # %% auto #0
 __all__ = ['CLASSES', 'SPLITS', 'CAUSES', 'IMAGE_EXTS', 'NAMINGS', 'SERIES', 'SPLIT_COLUMNS', 'xray_stats', 'TASKS', 'VOCABS',
@@ -381,6 +382,8 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
                    per_image:bool=False, # treat each image as its own patient (names without patient ids)
                    skip_bad:bool=False, # leave out images that do not decode (with a warning) instead of stopping
                    sampling:str|None=TrainConfig.sampling, # 'series': draw training X-rays so that each series (`xray_series`) is as frequent (fastai's `WeightedDL`); None: each once an epoch
+                   prepared:bool|None=TrainConfig.prepared, # prepare every X-ray once (`prepare_xrays`) and slice batches from it; None: yes unless `method` is 'pad' or 'crop' (random placement in training)
+                   cache:Path|bool=True, # where `prepare_xrays` keeps the prepared X-rays (True: the user's cache folder; False: in memory only)
                    **kwargs # passed to `DataBlock.dataloaders`, e.g. `num_workers`, `device`
                   ) -> DataLoaders:
     "`DataLoaders` for the `train/` folder of `path`, split by patient, every image checked first, cropped to the lungs as the recipe does"
@@ -404,16 +407,21 @@ def chest_xray_dls(path:Path=None, # dataset root holding train/; default: the b
     if bs > n_train: raise PneumoError(f"bs={bs} is larger than the {n_train} training images: choose a smaller bs")
     df = table.assign(path=[str(path/p) for p in table.path])
     block = xray_block(size, method, batch_tfms, normalize, label)
+    boxes = lung_boxes(df.path) if crop else None   # each X-ray's box, searched once in parallel (and kept on disk)
+    wgts = None
     if sampling == 'series':   # each training X-ray drawn with weight 1 / (X-rays of its series): every series as frequent
         n = table.series.map(table.series[table.split == 'train'].value_counts())
-        dls = block.weighted_dataloaders(df, wgts=(1 / n).fillna(0).values, bs=bs, **kwargs)
+        wgts = (1 / n).fillna(0).values
+    if ifnone(prepared, method == 'squish'):   # the X-rays prepared once, batches sliced from them
+        dsets = block.datasets(df)
+        xrays = prepare_xrays(df.path, size, method, crop, equalize, boxes, cache=cache)
+        dls = prepared_dataloaders(dsets, xrays, bs=bs, wgts=None if wgts is None else wgts[dsets.splits[0]],
+                                   after_item=block.item_tfms, after_batch=block.batch_tfms, **kwargs)
+    elif wgts is not None: dls = block.weighted_dataloaders(df, wgts=wgts, bs=bs, **kwargs)
     else: dls = block.dataloaders(df, bs=bs, **kwargs)
     dls.table, dls.path = table, path
-    item_tfms = []
-    if crop:   # each X-ray's box, searched once in parallel (and kept on disk), a column of the image table
-        boxes = lung_boxes(df.path)
-        dls.table['lung_box'] = list(boxes.values())   # in the order of the table
-        item_tfms.append(CropToLungs(boxes))
+    if crop: dls.table['lung_box'] = list(boxes.values())   # in the order of the table
+    item_tfms = [CropToLungs(boxes)] if crop else []   # what each X-ray goes through (for files the array does not hold)
     if equalize: item_tfms.append(EqualizeContrast(equalize))
     return add_item_tfms(dls, *item_tfms)
 

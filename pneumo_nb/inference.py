@@ -68,6 +68,7 @@ def _learner_settings(learn:Learner) -> dict:
 
 class XRayPredictor:
     "A trained network with its preprocessing and operating threshold: predicts on paths, PIL images or arrays"
+    autocast = None   # a dtype such as torch.bfloat16: run a PyTorch network under `torch.autocast` (default: as it is, fp32)
     def __init__(self, model:nn.Module, # the trained network
                  vocab:list, # its class names, e.g. ['NORMAL', 'PNEUMONIA']
                  size, # image size: an int or (height, width)
@@ -215,7 +216,8 @@ def _probs(self:XRayPredictor, x:Tensor) -> np.ndarray:
     "Class probabilities of a preprocessed batch"
     x = x.to(self.device)
     if self.device.type == 'cpu' and self.runtime == 'torch': x = x.contiguous(memory_format=torch.channels_last)
-    with torch.inference_mode():
+    cast = torch.autocast(self.device.type, dtype=self.autocast) if self.autocast and self.runtime == 'torch' else contextlib.nullcontext()
+    with torch.inference_mode(), cast:
         return torch.softmax(self._fast(x).float(), dim=-1).cpu().numpy()
 
 @patch

@@ -15,9 +15,12 @@ from torch.utils.flop_counter import FlopCounterMode
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.callback.fp16 import MixedPrecision  # adds `Learner.to_fp16`
+from fastai.callback.core import Callback
+from fastai.torch_core import to_float
+from fastcore.basics import ifnone
 from fastai.vision.learner import vision_learner, create_vision_model, create_timm_model
 from fastai.vision.models.xresnet import xresnet18, xresnet34, xresnet50
-from .config import PneumoError
+from .config import PneumoError, PRECISIONS
 from .metrics import clinical_metrics, xray_loss
 try: import timm
 except ImportError: timm = None  # timm architectures then need `pip install timm`
@@ -25,7 +28,7 @@ except ImportError: timm = None  # timm architectures then need `pip install tim
 # %% auto #0
 __all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'conv_block', 'xray_cnn', 'model_cost', 'torchvision_weights',
            'weights_path', 'WeightsUnavailableError', 'load_problem', 'fetch_weights', 'is_pretrainable', 'xray_model',
-           'xray_learner']
+           'cpu_bf16_units', 'resolve_precision', 'CPUAutocast', 'xray_learner']
 
 # %% ../nbs/06_models.ipynb #87f1ddea
 def conv_block(ni:int, # channels in
@@ -212,6 +215,48 @@ def xray_model(arch:str='xray_cnn', # a name in `ARCHS` or a timm architecture
     if kind == 'torchvision': return create_vision_model(TORCHVISION_ARCHS[arch], n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
 
+# %% ../nbs/06_models.ipynb #c17963b7
+def cpu_bf16_units(cpuinfo:str|None=None, # the text of /proc/cpuinfo (default: read it; elsewhere than Linux none is found)
+                  ) -> str|None:
+    "'AMX' or 'AVX512-BF16': the bfloat16 units of this CPU, named by the flags of `cpuinfo`; None without them"
+    if cpuinfo is None:
+        try: cpuinfo = Path('/proc/cpuinfo').read_text()
+        except OSError: return None
+    flags = set(re.findall(r'\b(amx_bf16|avx512_bf16)\b', cpuinfo))
+    return 'AMX' if 'amx_bf16' in flags else 'AVX512-BF16' if flags else None
+
+def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (`TrainConfig.precision`)
+                      device=None, # where the network trains (default: CUDA when there is a GPU, else the CPU)
+                      cpu_units:str|None|bool=True, # the CPU's bf16 units as `cpu_bf16_units` names them (True: look them up)
+                     ) -> tuple:
+    "(what a run computes its training batches in: 'fp32', 'bf16' or 'fp16'; the same in words, as `metrics.json` records it)"
+    if precision not in PRECISIONS: raise PneumoError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    cuda = torch.device(ifnone(device, 'cuda' if torch.cuda.is_available() else 'cpu')).type == 'cuda'
+    units = cpu_bf16_units() if cpu_units is True else cpu_units
+    if precision == 'auto': precision = 'fp16' if cuda else 'bf16' if units else 'fp32'
+    if precision == 'fp32': return 'fp32', 'fp32'
+    if cuda:
+        if precision == 'bf16' and not torch.cuda.is_bf16_supported():
+            raise PneumoError('precision bf16: this GPU has no bfloat16 support; use fp16, fp32 or auto')
+        return precision, f'{precision} mixed precision (CUDA)'
+    if precision == 'fp16': raise PneumoError('precision fp16 needs a CUDA GPU; on a CPU use bf16 (with AMX or AVX512-BF16), fp32 or auto')
+    if not units: raise PneumoError('precision bf16: this CPU has no bfloat16 units (AMX or AVX512-BF16); use fp32 or auto')
+    return 'bf16', f'bf16 autocast ({units})'
+
+class CPUAutocast(Callback):
+    "Training batches in bfloat16 on the CPU (`torch.autocast`), the loss in fp32; validation and predictions stay in fp32"
+    order = 10   # where fastai's `MixedPrecision` sits
+    ctx = None
+    def before_batch(self):
+        if not self.training: return
+        self.ctx = torch.autocast('cpu', dtype=torch.bfloat16)
+        self.ctx.__enter__()
+    def after_pred(self):
+        if self.ctx is not None: self.learn.pred = to_float(self.pred)
+    def after_loss(self):
+        if self.ctx is not None: self.ctx.__exit__(None, None, None); self.ctx = None
+    after_cancel_batch = after_loss
+
 # %% ../nbs/06_models.ipynb #784d463e
 def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
                  arch:str='xray_cnn', # a name in `ARCHS` or a timm architecture
@@ -219,6 +264,7 @@ def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
                  metrics=None, # default: `clinical_metrics(dls.vocab)`
                  loss_func=None, # default: `xray_loss(dls)`, cross-entropy with class weights
                  weights=None, # torchvision only: which pretrained weights, as for `torchvision_weights`
+                 precision:str='auto', # what the training batches compute in: 'auto', 'fp32', 'bf16' or 'fp16' (`resolve_precision`)
                  **kwargs # passed to `Learner` (scratch) or `vision_learner` (pretrained), e.g. `lr`, `cbs`, `path`
                 ) -> Learner:
     "A fastai `Learner` training `arch` on `dls`, with the clinical metrics and the weighted loss"
@@ -241,5 +287,6 @@ def xray_learner(dls:DataLoaders, # from `chest_xray_dls`, for either task
         with _hub_offline() if pretrained else contextlib.nullcontext():
             learn = vision_learner(dls, arch, pretrained=pretrained, loss_func=loss_func, metrics=metrics, **kwargs)
     learn.arch_name = arch   # kept with the model, so its weights-only export can rebuild the network
-    if torch.cuda.is_available(): learn = learn.to_fp16()
+    mode, learn.numerics = resolve_precision(precision, getattr(dls, 'device', None))   # said in `metrics.json` and the model card
+    if mode != 'fp32': learn = learn.to_fp16(amp_mode=mode) if 'CUDA' in learn.numerics else learn.add_cb(CPUAutocast())
     return learn

@@ -21,7 +21,7 @@ from .augment import xray_aug_transforms
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, scores_at, fit_calibration, calibrate, calibration_scores,
                                calibration_words)
-from .models import xray_learner, is_pretrainable
+from .models import xray_learner, is_pretrainable, resolve_precision
 from .inference import export_learner, XRayPredictor, load_model
 from .evaluate import series_report, series_words, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json, stress_words, STRESS_TESTS
@@ -42,18 +42,19 @@ def config_dls(cfg:TrainConfig, **kwargs) -> DataLoaders:
     set_seed(cfg.seed, reproducible=True)
     tfms = xray_aug_transforms(flip=cfg.flip, max_rotate=cfg.max_rotate, min_zoom=cfg.min_zoom, max_zoom=cfg.max_zoom,
                                max_aspect=cfg.max_aspect, max_lighting=cfg.max_lighting, max_noise=cfg.max_noise) if cfg.augment else None
-    workers = cfg.workers if cfg.workers is not None else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
+    prepared = ifnone(cfg.prepared, cfg.method == 'squish')   # as `chest_xray_dls` decides
+    workers = cfg.workers if cfg.workers is not None else 0 if prepared else defaults.cpus if torch.cuda.is_available() else defaults.cpus - 1
     return chest_xray_dls(cfg.data, size=cfg.size, bs=cfg.bs, valid_pct=cfg.valid_pct, seed=cfg.seed, method=cfg.method,
                           crop=cfg.crop, equalize=cfg.equalize, batch_tfms=tfms,
                           normalize='imagenet' if run_pretrained(cfg) else 'xray', task=cfg.task, split=cfg.split,
-                          per_image=cfg.per_image, skip_bad=cfg.skip_bad, sampling=cfg.sampling, num_workers=workers, persistent_workers=workers > 0,
+                          per_image=cfg.per_image, skip_bad=cfg.skip_bad, sampling=cfg.sampling, prepared=prepared, num_workers=workers, persistent_workers=workers > 0,
                           **kwargs)
 
 def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     "The `Learner` of `cfg` on `dls`, saving into `out`"
     set_seed(cfg.seed, reproducible=True)
     loss = xray_loss(dls, weighted=cfg.weighted_loss, label_smoothing=cfg.label_smoothing)
-    learn = xray_learner(dls, cfg.arch, pretrained=run_pretrained(cfg), loss_func=loss, wd=cfg.wd,
+    learn = xray_learner(dls, cfg.arch, pretrained=run_pretrained(cfg), loss_func=loss, wd=cfg.wd, precision=cfg.precision,
                          path=Path(out), model_dir='.')
     if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
     return learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
@@ -214,6 +215,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
               ) -> tuple:
     "Train `cfg`, write `out/model.pkl`, `model.pth`, `model.onnx`, `metrics.json`, `model_card.md` and plots, then the stress test; return (learner, metrics dict)"
     cfg = ifnone(cfg, TrainConfig())
+    resolve_precision(cfg.precision)   # a precision this machine cannot run stops here, before any work
     out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
     out.mkdir(parents=True, exist_ok=True)
     start, phase = time.perf_counter(), _Phases()
@@ -243,7 +245,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                'threshold': threshold, 'threshold_rule': _rule(cfg, False),
                'at_threshold': scores_at(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
                'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
-               'device': str(dls.device), 'config': asdict(cfg),
+               'device': str(dls.device), 'numerics': learn.numerics, 'config': asdict(cfg),
                'history': json.loads(history.to_json(orient='records')) if len(history) else []}
         if cal: res['calibration'] = {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)}
         learn.threshold, learn.calibration = threshold, cal
@@ -291,6 +293,7 @@ def _summary_text(res:dict) -> str:
         text += f"\nInside the box around the lungs (reported only): {stress_words(s)}"
     if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
     if c := res.get('calibration'): text += f"\nCalibration: {calibration_words(c)}"
+    if n := res.get('numerics'): text += f"\nNumerics: {n}, on {res['device']}"
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
     return text
