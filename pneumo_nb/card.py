@@ -139,6 +139,12 @@ def _git(*args) -> str|None:
     try: return subprocess.run(['git', *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError): return None
 
+def _portable(p) -> str|None:
+    "A path as the log keeps it: relative to the working folder (the repository, where the log is written from), not this machine's"
+    if p is None or not os.path.isabs(str(p)): return None if p is None else str(p)
+    try: return os.path.relpath(p)
+    except ValueError: return str(p)   # another drive (Windows): no relative path exists
+
 def test_score_entry(report:dict, # from `evaluate_folder`, on the official test split
                      model:Path, # the model file or run folder that was scored
                     ) -> dict:
@@ -148,12 +154,13 @@ def test_score_entry(report:dict, # from `evaluate_folder`, on the official test
     metrics = json.loads((run/'metrics.json').read_text()) if (run/'metrics.json').exists() else {}
     status = _git('status', '--porcelain', '--untracked-files=no')
     valid = {k: metrics[k] for k in ('threshold', 'threshold_rule', 'at_threshold', 'ci95', 'by_series') if k in metrics}
+    recipe = metrics.get('config') and {**metrics['config'], **{k: _portable(metrics['config'].get(k)) for k in ('data', 'split')}}
     if 'calibration' in metrics: valid['calibration'] = {k: metrics['calibration'][k] for k in ('method', 'a', 'b', 'cross_validation')}
     return dict(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), commit=_git('rev-parse', 'HEAD'),
                 uncommitted_changes=bool(status) if status is not None else None,
                 machine=f"{platform.machine()}, {os.cpu_count()} CPU cores" + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ', no GPU'),
-                model=str(model), recipe=metrics.get('config'), validation=valid,
-                test={'folder': report.get('folder'), 'n_images': report['n_images'], 'n_patients': report['n_patients'],
+                model=_portable(model), recipe=recipe, validation=valid,
+                test={'folder': _portable(report.get('folder')), 'n_images': report['n_images'], 'n_patients': report['n_patients'],
                       'threshold': report['threshold'], 'tta': report.get('tta', False),
                       **{m: report[m] for m in MEASURES}, 'calibration': report.get('calibration'), 'by_series': report.get('by_series')})
 

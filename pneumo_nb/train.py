@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #bc9037ac
 from __future__ import annotations
-import contextlib, json, os, re, signal, threading, time, warnings
+import contextlib, json, os, re, signal, sys, threading, time, warnings
 from dataclasses import asdict, fields
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -28,9 +28,9 @@ from .stress import stress_tables, stress_report, stress_json, stress_words, STR
 from .card import write_model_card
 
 # %% auto #0
-__all__ = ['run_pretrained', 'config_dls', 'config_learner', 'find_lr', 'SafeSaveModel', 'StopOnInterrupt', 'training_callbacks',
-           'read_history', 'plot_training_curves', 'validation_predictions', 'validation_scores', 'operating_threshold',
-           'train_xray', 'summary_table', 'same_recipe', 'trained_run']
+__all__ = ['run_pretrained', 'config_dls', 'config_learner', 'plain_output', 'EpochLines', 'find_lr', 'SafeSaveModel',
+           'StopOnInterrupt', 'training_callbacks', 'read_history', 'plot_training_curves', 'validation_predictions',
+           'validation_scores', 'operating_threshold', 'train_xray', 'summary_table', 'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def run_pretrained(cfg:TrainConfig) -> bool:
@@ -57,7 +57,29 @@ def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     learn = xray_learner(dls, cfg.arch, pretrained=run_pretrained(cfg), loss_func=loss, wd=cfg.wd, precision=cfg.precision,
                          path=Path(out), model_dir='.')
     if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
-    return learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
+    learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
+    if plain_output(): learn.remove_cb(ProgressCallback).add_cb(EpochLines())   # a file or a pipe: lines, not bars
+    return learn
+
+# %% ../nbs/07_train.ipynb #1da07d01
+def plain_output() -> bool:
+    "Whether progress should be lines of text: standard output is a file or a pipe, not a terminal, and this is not a notebook"
+    return not IN_NOTEBOOK and not (hasattr(sys.stdout, 'isatty') and sys.stdout.isatty())
+
+class EpochLines(Callback):
+    "Instead of progress bars: the metrics table a line at a time (the header, then one row an epoch), for logs in files and pipes"
+    order = 60   # where fastai's `ProgressCallback` sits
+    def before_fit(self):
+        self.widths = None
+        if self.learn.logger is noop: return   # `no_logging`, or a process other than the first
+        self.old, self.learn.logger = self.learn.logger, self._write
+        self._write(self.recorder.metric_names)
+    def _write(self, log):
+        cells = [f'{v:.6f}' if isinstance(v, float) else str(v) for v in log]   # as fastai's table shows them
+        if self.widths is None: self.widths = [max(8, len(c)) for c in cells]
+        print('  '.join(c.ljust(w) for c, w in zip(cells, self.widths)).rstrip(), flush=True)
+    def after_fit(self):
+        if getattr(self, 'old', None) is not None: self.learn.logger, self.old = self.old, None
 
 # %% ../nbs/07_train.ipynb #b029de9b
 def find_lr(learn:Learner, # the learner, before training
@@ -178,12 +200,15 @@ def _fit(learn:Learner, cfg:TrainConfig, lr:float, cbs:list):
         else: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs)
 
 class _Phases(dict):
-    "Seconds spent in each named phase of a run"
+    "Seconds spent in each named phase of a run; with `say`, a line as each ends"
+    def __init__(self, say:bool=False): super().__init__(); self.say = say
     @contextlib.contextmanager
     def __call__(self, name:str):
         t = time.perf_counter()
         try: yield
-        finally: self[name] = round(self.get(name, 0) + time.perf_counter() - t, 1)
+        finally:
+            self[name] = round(self.get(name, 0) + time.perf_counter() - t, 1)
+            if self.say: print(f'{name}: {time.perf_counter() - t:.1f} s', flush=True)
 
 def _write_run(learn:Learner, pred:XRayPredictor, res:dict, out:Path):
     "Write the model in its three forms and `metrics.json` into `out`"
@@ -218,7 +243,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     resolve_precision(cfg.precision)   # a precision this machine cannot run stops here, before any work
     out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
     out.mkdir(parents=True, exist_ok=True)
-    start, phase = time.perf_counter(), _Phases()
+    start, phase = time.perf_counter(), _Phases(say=plain_output() and first_process)
     with phase('prepare'):   # listing, checks, lung boxes, the network
         dls = config_dls(cfg)
         learn = config_learner(cfg, dls, out)

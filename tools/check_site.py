@@ -9,7 +9,9 @@
    (`# Title`, not `# # Title`) and an "Open in Colab" badge for its own path, no cell flagged `slow` or `cuda`
    imports anything (nbdev's doc processing runs every cell that imports), and no cell reads data from a path that
    exists only on the machines of this project.
-3. Stored outputs show nothing a reader should not see: no errors, no warnings, no paths of the machine they ran on.
+3. Stored outputs show nothing a reader should not see: no errors, no warnings, no paths of the machine they ran on;
+   nor do the committed results of `benchmarks/results/` (a data set or model is recorded by a path relative to the
+   repository, as `benchmarks/provenance.py` writes it).
 4. Links resolve: every link in the prose (after nbdev turns `name` into a link to its API page, as the site does)
    points to a page that exists, an API entry of that page, a heading of it, or a file of the repository.
 5. Every exported name is documented: a function or class has a docstring (nbdev shows it with `show_doc`) and
@@ -264,6 +266,9 @@ def main():
     if (NBS/'sidebar.yml').read_text() != sidebar: problems.append('nbdev-proc-nbs rewrote nbs/sidebar.yml (custom_sidebar = true?)')
     record('site: nbdev-proc-nbs', problems)
     for nb in notebooks(): record(f'page: nbs/{nb.relative_to(NBS)}', check_notebook(nb))
+    record('no machine path in benchmarks/results', [f'benchmarks/results/{f.name}: ...{t[max(0, m.start() - 40):m.end() + 30]!r}'
+                                                     for f in sorted((ROOT/'benchmarks/results').iterdir()) if f.is_file()
+                                                     for t in [f.read_text()] if (m := MACHINE_PATH.search(t))])
     from nbdev.doclinks import NbdevLookup
     lookup, syms = NbdevLookup(), api_entries()
     pages = {page_of(nb): nb for nb in notebooks()}
