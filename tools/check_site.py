@@ -22,8 +22,8 @@
    (with `--screenshots DIR`, full-page screenshots are saved there to look at).
 7. README.md is in step with nbs/index.ipynb (`python tools/readme.py --check`).
 8. Every figure the prose quotes (a number with two decimals or more) comes from somewhere a reader can point to: the
-   page's own stored outputs or code, or a results file of `benchmarks/results/` that the page names; the README's
-   page (index) may quote any page or results file. Versions ("Python 3.12") and goals ("at most 0.03") are not
+   page's own stored outputs or code, a results file of `benchmarks/results/` that the page names, or the stored
+   outputs of a page it links to; the README's page (index) may quote any page or results file. Versions ("Python 3.12") and goals ("at most 0.03") are not
    figures. A quoted figure whose output changed, or whose source is not named, fails, so prose cannot drift from
    its outputs unnoticed.
 
@@ -243,7 +243,8 @@ def check_figures() -> list:
     problems = []
     for nb, d in pages.items():
         text = nb.read_text()
-        pool = everything if nb.name == 'index.ipynb' else own[nb].union(*(_numbers(v) for k, v in results.items() if k in text))
+        linked = [o for o in pages if o != nb and re.search(rf'\]\((?:\.\./)*(?:tutorials/)?{re.escape(o.name)}', text)]   # the pages it links to
+        pool = everything if nb.name == 'index.ipynb' else own[nb].union(*(_numbers(v) for k, v in results.items() if k in text), *(own[o] for o in linked))
         for c in d['cells']:
             if c['cell_type'] != 'markdown': continue
             prose = re.sub(r'\(https?://[^)]*\)|\[doi:[^\]]*\]|doi:\S+', '', ''.join(c['source']))
