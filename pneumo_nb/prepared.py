@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/prepared.html.md"""
 
 # %% ../nbs/00b_prepared.ipynb #de083941
 from __future__ import annotations
-import contextlib, hashlib, json, os, time, uuid, warnings
+import contextlib, hashlib, json, os, re, time, uuid, warnings
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no lock; one process at a time there
 from pathlib import Path
@@ -84,6 +84,7 @@ def _read_kept(folder:Path, settings:dict) -> tuple:
     try:
         meta = json.loads(rec.read_text())
         if meta['settings'] != settings: return None, None
+        if not re.fullmatch(r'xrays-[0-9a-f]{12}\.npy', str(meta['array'])): raise ValueError('its record names a file that is not one of its arrays')
         a = np.load(folder/meta['array'], allow_pickle=False)
         if list(a.shape) != meta['shape'] or a.dtype != np.uint8 or _digest(a) != meta['digest']:
             raise ValueError('its bytes are not the ones recorded')
