@@ -38,5 +38,5 @@ def ablation_table(records:list, # from `read_ablations`
         rows[r['variant']] = {'threshold': round(a['threshold'], 2), **{m: fmt(a['clean'][m]) for m in ('accuracy', 'sensitivity', 'specificity', 'roc_auc')},
                               'worst change in sensitivity': f"{s['worst change in sensitivity']:+.3f} ({s['worst for sensitivity']})",
                               'worst change in specificity': f"{s['worst change in specificity']:+.3f} ({s['worst for specificity']})",
-                              'minutes': round(r['train_seconds'] / 60, 1)}
+                              'minutes': round(r['train_seconds'] / 60, 1) if 'train_seconds' in r else None}   # an ensemble of finished runs trains nothing
     return pd.DataFrame(rows).T

@@ -255,6 +255,20 @@ def check_figures() -> list:
                     problems.append(f"nbs/{nb.relative_to(NBS)}: {m.group(1)} in \"...{prose[max(0, m.start() - 50):m.end() + 10]}...\" is in none of its outputs, its code or the results files it names")
     return problems
 
+TYPED_FIGURE = re.compile(r'(?<![\w.\-/])(\d+\.\d+|\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?%)(?!\w)')
+CONVENTIONS = re.compile(r'^(?:0\.5|95%)$')   # the default threshold and the width of every interval: settings, not measurements
+
+def check_typed_figures(page:str='benchmarks.ipynb') -> list:
+    "Figures typed into the prose of `page`, whose every figure is printed by code from a results file (check 8b)"
+    problems = []
+    for c in json.loads((NBS/page).read_text())['cells']:
+        if c['cell_type'] != 'markdown': continue
+        prose = re.sub(r'```.*?```', '', ''.join(c['source']), flags=re.S)
+        prose = re.sub(r'`[^`]*`|\]\([^)]*\)|\[doi:[^\]]*\]|CC BY \d\.\d', '', prose)   # code, link targets, the dataset's doi and licence
+        problems += [f"nbs/{page}: {m.group(1)} typed in \"...{prose[max(0, m.start() - 50):m.end() + 10]}...\": print it from its results file"
+                     for m in TYPED_FIGURE.finditer(prose) if not CONVENTIONS.match(m.group(1))]
+    return problems
+
 def main():
     results = []
     def record(name, problems):
@@ -285,6 +299,7 @@ def main():
         for k, (bad, n_images, n_tables) in viewed.items(): record(f'in Chromium: nbs/{k} ({n_images} pictures, {n_tables} tables)', bad)
     shutil.rmtree(out, ignore_errors=True)
     record('figures in the prose come from outputs or results files', check_figures())
+    record('no figure typed into the prose of the Benchmarks page', check_typed_figures())
     r = subprocess.run([sys.executable, str(ROOT/'tools/readme.py'), '--check'], capture_output=True, text=True)
     record('README.md in step with nbs/index.ipynb', [] if r.returncode == 0 else [r.stdout.strip() or r.stderr.strip()])
     print(f'{sum(results)} passed, {len(results) - sum(results)} failed (site checks)')
