@@ -20,9 +20,9 @@ from .inference import XRayPredictor, load_model
 from .interpret import xray_grad_cam
 
 # %% auto #0
-__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'toy_model', 'model_card_of', 'sample_examples',
-           'XRayInputError', 'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html', 'gradio_module',
-           'xray_app']
+__all__ = ['NOTICE', 'CREDIT', 'MAX_PIXELS', 'HEATMAP_NEEDS_TORCH', 'UNLIKE_TRAINING', 'toy_model', 'model_card_of',
+           'sample_examples', 'XRayInputError', 'open_upload', 'heatmap_overlay', 'analyse_xray', 'verdict_html',
+           'gradio_module', 'xray_app']
 
 # %% ../nbs/11_app.ipynb #634336dd
 def toy_model(out:Path|None=None, # its folder; default: `pneumo_nb/toy_model` in the user's cache folder
@@ -108,14 +108,20 @@ def heatmap_overlay(image:np.ndarray, # (h, w, 3) in [0, 1], as `xray_grad_cam` 
 HEATMAP_NEEDS_TORCH = ("No heatmap: this model runs on onnxruntime (model.onnx), and Grad-CAM needs the PyTorch "
                        "network; start the app with model.pth to see where the model looked.")
 
+UNLIKE_TRAINING = ("This image is unlike the chest X-rays the model was trained on (its out-of-distribution check flagged it), "
+                   "so the model's answer about it means nothing: it would give one for any picture. Upload a frontal chest X-ray of a child.")
+
 def analyse_xray(pred:XRayPredictor, # the model
                  fn, # an image file: PNG, JPEG, DICOM (with the `dicom` extra), ...
                 ) -> dict:
-    "What the app shows for `fn`: `label`, `probability` of pneumonia, `threshold` and the Grad-CAM `heatmap` of the label (or a `note` why there is none); or an `error`"
+    "What the app shows for `fn`: `label`, `probability` of pneumonia, `threshold`, `in_distribution`, `ood_score` and the Grad-CAM `heatmap` of the label (or a `note` why there is none); or an `error`"
     try: im = open_upload(fn)
     except XRayInputError as e: return dict(label=None, probability=None, threshold=pred.threshold, heatmap=None, error=str(e))
     p = pred.predict(im)
-    res = dict(label=p.label, probability=p.probability, threshold=p.threshold, heatmap=None, error=None)
+    res = dict(label=p.label, probability=p.probability, threshold=p.threshold, heatmap=None, error=None,
+               in_distribution=p.in_distribution, ood_score=p.ood_score)
+    if p.in_distribution is False:   # no verdict, and no heatmap to read as evidence
+        return res | dict(note=UNLIKE_TRAINING)
     if getattr(pred, 'runtime', 'torch') != 'torch':   # Grad-CAM needs the PyTorch network's gradients
         return res | dict(note=HEATMAP_NEEDS_TORCH)
     h = xray_grad_cam(pred, [im])   # the evidence for the label the predictor gave (at its threshold)
@@ -125,6 +131,8 @@ def verdict_html(res:dict, # from `analyse_xray`
                 ) -> str:
     "The result in words, as the page shows it"
     if res['error']: return f"<p id='pneumo-error'><b>Cannot analyse this file.</b> {html.escape(res['error'])}</p>"
+    if res.get('in_distribution') is False:
+        return f"<p id='pneumo-unlike'><b>Not a chest X-ray this model knows.</b> {html.escape(UNLIKE_TRAINING)}</p>"
     side = 'at or above' if res['label'] == 'PNEUMONIA' else 'below'
     return (f"<p><b id='pneumo-label'>{res['label']}</b>: probability of pneumonia "
             f"<b id='pneumo-probability'>{res['probability']:.3f}</b>, {side} the model's operating threshold "

@@ -13,7 +13,7 @@ import torch
 from .config import PneumoError
 from .images import write_atomic
 from .metrics import MEASURES
-from .evaluate import calibration_text, series_words, with_interval
+from .evaluate import calibration_text, series_words, with_interval, ood_flag_words
 from .stress import stress_words
 
 # %% auto #0
@@ -87,6 +87,19 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
     if by := metrics.get('by_series'):
         lines += ['## Results by series', '', '| series | X-rays | measure | value [95% interval] |', '|---|---|---|---|',
                   *[f"| {k} | {v['n_images']} | {v['measure']} | {with_interval(v['value'], v['ci95'])} |" for k, v in by.items()], '']
+    if o := metrics.get('ood'):
+        v = o['valid']
+        series = '; '.join(f"{k} {s['flagged']} of {s['n_images']}" for k, s in v['by_series'].items())
+        lines += ['## Out-of-distribution check', '',
+                  f"- What it is: the Mahalanobis distance of the network's pooled features (the input of its last layer) to the nearest "
+                  f"class mean of the {o['n_train']:,} training X-rays, with one covariance shrunk by Ledoit and Wolf's rule "
+                  f"(shrinkage {o['shrinkage']}); an image further than {o['threshold']:.2f}, or in colour, is flagged as unlike the "
+                  "training X-rays, and its label is said to mean nothing. It comes from the same forward pass as the prediction.",
+                  f"- Its threshold flags at most {o['share']:.0%} of the validation X-rays: it flags {v['all']['flagged']} of "
+                  f"{v['all']['n_images']} ({with_interval(v['all']['share'], v['all']['ci95'])}); by series: {series}.",
+                  "- What it cannot catch: an image whose features happen to lie among the training X-rays' (a gray picture with "
+                  "the right textures, a chest X-ray of an adult or taken from the side, a subtly damaged one). Passing the check is "
+                  "not evidence that the answer is right; it only rules out some images the model has no business answering.", '']
     by = metrics.get('by_series', {})
     two = (f": on the validation patients its specificity is {by['IM']['value']:.3f} on the first and {by['NORMAL2']['value']:.3f} "
            'on the second' if {'IM', 'NORMAL2'} <= set(by) else '')
@@ -111,6 +124,7 @@ def card_section(report:dict, # from `evaluate_folder` (or `pneumo-evaluate`'s r
              *[f"| {m.replace('_', ' ')} | {with_interval(report[m]['value'], report[m]['ci95'])} |" for m in MEASURES], '']
     if cal := report.get('calibration'): lines += [f"Calibration: {calibration_text(cal)}.", '']
     if by := report.get('by_series'): lines += [f"By series: {series_words(by)}.", '']
+    if o := report.get('ood'): lines += [f"Out-of-distribution check: {ood_flag_words(o)}.", '']
     return '\n'.join(lines)
 
 def write_model_card(folder:Path, # a run folder holding `metrics.json`
@@ -162,7 +176,8 @@ def test_score_entry(report:dict, # from `evaluate_folder`, on the official test
                 model=_portable(model), recipe=recipe, validation=valid,
                 test={'folder': _portable(report.get('folder')), 'n_images': report['n_images'], 'n_patients': report['n_patients'],
                       'threshold': report['threshold'], 'tta': report.get('tta', False),
-                      **{m: report[m] for m in MEASURES}, 'calibration': report.get('calibration'), 'by_series': report.get('by_series')})
+                      **{m: report[m] for m in MEASURES}, 'calibration': report.get('calibration'), 'by_series': report.get('by_series'),
+                      **({'ood': report['ood']} if 'ood' in report else {})})
 
 def append_test_score(log:Path, # the test-score log, e.g. benchmarks/results/test_scores.jsonl
                       entry:dict, # from `test_score_entry`

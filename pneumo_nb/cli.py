@@ -236,16 +236,25 @@ def _predict(a) -> int:
     if not len(table): raise FileNotFoundError('no image files found in ' + ', '.join(map(str, a.paths)))
     failed = table.error.notna()
     for f, err in zip(table.path[failed], table.error[failed]): print(f'pneumo-predict: error: {f}: {err}', file=sys.stderr)
+    if pred.ood is None:
+        print(f"pneumo-predict: note: {a.model} has no out-of-distribution check (it was made before pneumo_nb had one), so "
+              "nothing says whether an image is like its training X-rays: train it again to have one", file=sys.stderr)
     if a.csv is None:
         if failed.all(): return 1   # no table to show
         d = _decimals(table.probability[~failed], pred.threshold)
-        print(f'label      P(pneumonia)  file   (PNEUMONIA when P(pneumonia) >= {pred.threshold:.{d}f})')
-        for r in table[~failed].itertuples(): print(f'{r.label:<9}  {r.probability:12.{d}f}  {r.path}')
+        rule = f'; unlike the training X-rays when the OOD score > {pred.ood.threshold:.1f} or in colour' if pred.ood else ''
+        print(f'label      P(pneumonia)  in distribution  OOD score  file   (PNEUMONIA when P(pneumonia) >= {pred.threshold:.{d}f}{rule})')
+        for r in table[~failed].itertuples():
+            inside = {True: 'yes', False: 'NO'}.get(r.in_distribution, '?')
+            print(f'{r.label:<9}  {r.probability:12.{d}f}  {inside:<15}  {r.ood_score:9.1f}  {r.path}')
     elif str(a.csv) == '-': table.to_csv(sys.stdout, index=False)
     else:
         write_atomic(a.csv, lambda tmp: table.to_csv(tmp, index=False))
-        print(f"Wrote {a.csv}: {len(table)} rows (path, label, probability of pneumonia, threshold, error), "
-              f"{int(failed.sum())} with an error")
+        print(f"Wrote {a.csv}: {len(table)} rows (path, label, probability of pneumonia, threshold, in_distribution, ood_score, error), "
+              f"{int(failed.sum())} with an error, {int((table.in_distribution == False).sum())} unlike the training X-rays")
+    for r in table[table.in_distribution == False].itertuples():   # not an error: the exit status stays as it is
+        print(f"pneumo-predict: warning: {r.path}: unlike the training X-rays (OOD score {r.ood_score:.1f}, threshold "
+              f"{pred.ood.threshold:.1f}, or a colour picture): its label, {r.label}, means nothing", file=sys.stderr)
     return int(failed.any())
 
 def pneumo_predict(argv:list|None=None, # arguments (default: the command line)
@@ -273,7 +282,7 @@ def evaluate_parser() -> CommandParser:
 def _evaluate(a) -> int:
     from pneumo_nb.data import check_class_folders
     from pneumo_nb.inference import load_model
-    from pneumo_nb.evaluate import evaluate_folder, report_table, series_words, calibration_text
+    from pneumo_nb.evaluate import evaluate_folder, report_table, series_words, calibration_text, ood_flag_words
     from pneumo_nb.card import add_to_card, test_score_entry, append_test_score
     if not a.folder.exists(): raise FileNotFoundError(f"folder '{a.folder}' does not exist")
     if a.card and not a.card.is_file(): raise FileNotFoundError(f"--card: '{a.card}' does not exist (give the model_card.md pneumo-train wrote)")
@@ -286,6 +295,8 @@ def _evaluate(a) -> int:
     print(report_table(rep).to_string())
     print(f"By series, at {rep['threshold']:.3f}: {series_words(rep['by_series'])}")
     print(f"Calibration{'' if rep['calibrated'] else ' (the model carries none)'}: {calibration_text(rep['calibration'])}")
+    print(f"Out-of-distribution check: {ood_flag_words(rep['ood'])}" if 'ood' in rep else
+          'Out-of-distribution check: none (the model was made before pneumo_nb had one)')
     written = f"{a.out/'report.json'}, predictions.csv, confusion.png, roc.png and reliability.png"
     if a.stress:
         from pneumo_nb.stress import stress_tables, stress_report, save_stress, stress_summary, stress_words

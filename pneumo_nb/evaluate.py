@@ -20,12 +20,13 @@ from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, ch
 from .images import write_atomic
 from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability, calibration_scores)
 from .inference import XRayPredictor
+from .ood import flagged_report
 
 # %% auto #0
 __all__ = ['folder_table', 'folder_predictions', 'bootstrap_ci', 'with_interval', 'calibration_report', 'calibration_text',
            'plot_reliability', 'evaluation_report', 'report_table', 'plot_confusion', 'plot_roc',
-           'plot_threshold_effect', 'series_report', 'series_words', 'evaluate_folder', 'compare_reports',
-           'paired_bootstrap', 'delong_test']
+           'plot_threshold_effect', 'series_report', 'series_words', 'ood_report', 'ood_flag_words', 'evaluate_folder',
+           'compare_reports', 'paired_bootstrap', 'delong_test']
 
 # %% ../nbs/09_evaluate.ipynb #ee063b76
 def _folder_hint(folder:Path) -> str:
@@ -258,6 +259,28 @@ def series_words(by_series:dict, # from `series_report`
     return '; '.join(f"{s} {v['measure']} {with_interval(v['value'], v['ci95'])} ({v['n_images']})" for s, v in by_series.items())
 
 # %% ../nbs/09_evaluate.ipynb #7b70571c
+def ood_report(df:pd.DataFrame, # from `folder_predictions` of a model with an out-of-distribution check
+               threshold:float, # the operating threshold
+               n_boot:int=1000, # bootstrap resamples
+              ) -> dict:
+    "How many images the check flagged (in all, by series, by class), and the figures on the images it did not flag"
+    inside = df.in_distribution.astype(bool).values
+    out = dict(flagged=flagged_report(df, np.where(df.y == 1, 'PNEUMONIA', 'NORMAL')))
+    if inside.all(): out['without_flagged'] = 'the same figures: no image was flagged'
+    elif len(np.unique(df.y[inside])) == 2:
+        r = evaluation_report(df.y[inside], df.probability[inside], threshold, df.patient[inside], n_boot)
+        out['without_flagged'] = {m: r[m] for m in MEASURES} | {'n_images': r['n_images']}
+    else: out['without_flagged'] = 'not measured: the images left hold one class only'
+    return out
+
+def ood_flag_words(report:dict, # the `ood` entry of an `evaluate_folder` report
+             ) -> str:
+    "The check's flags on a folder, and the figures without the flagged images, in one line"
+    f = report['flagged']['all']
+    w = report['without_flagged']
+    rest = w if isinstance(w, str) else ', '.join(f"{m} {w[m]['value']:.3f}" for m in ('accuracy', 'sensitivity', 'specificity', 'roc_auc'))
+    return f"flagged {f['flagged']} of {f['n_images']} images ({f['share']:.1%}) as unlike the training X-rays; without them: {rest}"
+
 def evaluate_folder(pred:XRayPredictor, # the model
                     folder:Path, # a folder holding NORMAL/ and PNEUMONIA/, like the official test/
                     out:Path|None=None, # write report.json, predictions.csv, confusion.png and roc.png here
@@ -276,6 +299,7 @@ def evaluate_folder(pred:XRayPredictor, # the model
     rep = evaluation_report(df.y, df.probability, threshold, groups=df.patient, n_boot=n_boot)
     rep.update(folder=str(folder), tta=tta, model=repr(pred), calibrated=bool(getattr(pred, 'calibration', None)),
                by_series=series_report(df.y, df.probability, df.path, threshold, df.patient, n_boot))
+    if getattr(pred, 'ood', None) is not None: rep['ood'] = ood_report(df, threshold, n_boot)
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         write_atomic(out/'report.json', lambda tmp: tmp.write_text(json.dumps(rep, indent=2)))

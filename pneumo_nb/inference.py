@@ -22,6 +22,7 @@ from .metrics import pneumonia_probability, calibrate
 from .models import xray_model, load_problem
 from .augment import xray_aug_transforms, SingleGrayChannel, RepeatGrayChannel
 from .preprocess import EqualizeContrast, CropToLungs
+from .ood import OODCheck, WithFeatures, captured_features, colourfulness, last_linear
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'one_channel', 'stack_xrays',
@@ -35,8 +36,9 @@ class ModelFileError(PneumoError):
 WEIGHTS_FORMAT = 'pneumo_nb weights-only model'  # the `format` written in every model.json
 
 # %% ../nbs/08_inference.ipynb #5e17f11a
-Prediction = namedtuple('Prediction', 'label probability threshold')
-Prediction.__doc__ = "A prediction for one X-ray: `label`, `probability` of pneumonia, and the `threshold` that decided the label"
+Prediction = namedtuple('Prediction', 'label probability threshold ood_score in_distribution', defaults=(None, None))
+Prediction.__doc__ = ("A prediction for one X-ray: `label`, `probability` of pneumonia, the `threshold` that decided the label, and how unlike "
+                      "the training X-rays it is (`ood_score`) with the verdict of the model's check (`in_distribution`; None for a model without one)")
 
 def _fused(model:nn.Module) -> nn.Module:
     "A copy of `model` for inference with each batch norm folded into the convolution before it (same outputs, faster)"
@@ -81,6 +83,7 @@ class XRayPredictor:
                  equalize:dict|None=None, # contrast equalisation after resizing: `EqualizeContrast`'s arguments, or None
                  crop:str|None=None, # 'lungs': crop each X-ray to the box around its lungs (`crop_to_lungs`) before resizing
                  calibration:dict|None=None, # maps the network's P(pneumonia) to a calibrated one (`fit_calibration`); `threshold` is on that scale
+                 ood:OODCheck|dict|None=None, # the out-of-distribution check (`fit_ood_check`), or its `to_json` dict; None: no check
                 ):
         if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
         if crop not in (None, 'lungs'): raise PneumoError(f"crop must be 'lungs' or None, not {crop!r}")
@@ -90,6 +93,7 @@ class XRayPredictor:
         self.threshold = float(threshold)
         self.calibration = dict(calibration) if calibration else None
         calibrate([0.5], self.calibration)   # a bad calibration fails here, not at the first prediction
+        self.ood = OODCheck.from_json(ood) if isinstance(ood, dict) else ood
         self.runtime = getattr(model, 'runtime', 'torch')   # 'onnx' for an `OnnxNetwork`
         self.device = torch.device(device) if device is not None else next(model.parameters(), torch.zeros(0)).device
         self.model = model.to(self.device).eval()
@@ -113,18 +117,20 @@ class XRayPredictor:
         return cls(deepcopy(learn.model), list(learn.dls.vocab), s['size'], s['method'], s['mean'], s['std'],
                    ifnone(threshold, getattr(learn, 'threshold', 0.5)), ifnone(arch, getattr(learn, 'arch_name', None)),
                    pad_mode=s['pad_mode'], device=device, equalize=s['equalize'], crop=s['crop'],
-                   calibration=getattr(learn, 'calibration', None))
+                   calibration=getattr(learn, 'calibration', None), ood=getattr(learn, 'ood', None))
 
     @property
     def settings(self) -> dict:
         "What `model.json` records besides the weights"
         return dict(arch=self.arch, n_out=len(self.vocab), vocab=self.vocab, size=list(self.size), method=self.method,
                     pad_mode=self.pad_mode, equalize=self.equalize, crop=self.crop, mean=self.mean.flatten().tolist(),
-                    std=self.std.flatten().tolist(), threshold=self.threshold, calibration=self.calibration)
+                    std=self.std.flatten().tolist(), threshold=self.threshold, calibration=self.calibration,
+                    ood=self.ood.to_json() if self.ood else None)
 
     def __repr__(self):
         eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
         eq += (f", calibrated ({self.calibration['method']})" if self.calibration and self.calibration['method'] != 'none' else '') + (', ONNX' if self.runtime == 'onnx' else '')
+        eq += ', out-of-distribution check' if self.ood else ', no out-of-distribution check'
         return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
@@ -212,23 +218,39 @@ def batch(self:XRayPredictor, srcs, # paths, PIL images or arrays
 TTA_AUGMENTATION = dict(max_rotate=5., min_zoom=1., max_zoom=1.1, max_aspect=1., max_lighting=0.2)  # the mild augmentation TTA averages over (not the recipe's wide one: see 05b_ablations)
 
 @patch
-def _probs(self:XRayPredictor, x:Tensor) -> np.ndarray:
-    "Class probabilities of a preprocessed batch"
+def _forward(self:XRayPredictor, x:Tensor, features:bool=False) -> tuple:
+    "(class scores, features or None) of a preprocessed batch, from one forward pass; `features`: the input of the network's last linear layer"
     x = x.to(self.device)
     if self.device.type == 'cpu' and self.runtime == 'torch': x = x.contiguous(memory_format=torch.channels_last)
     cast = torch.autocast(self.device.type, dtype=self.autocast) if self.autocast and self.runtime == 'torch' else contextlib.nullcontext()
     with torch.inference_mode(), cast:
-        return torch.softmax(self._fast(x).float(), dim=-1).cpu().numpy()
+        if self.runtime == 'onnx': logits, feats = self.model.with_features(x) if features else (self.model(x), None)
+        elif features:
+            with captured_features(self._fast) as fs: logits = self._fast(x)
+            feats = fs[-1]
+        else: logits, feats = self._fast(x), None
+    return logits.float(), feats
 
 @patch
-def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
-                  tta:bool=False, # average over augmented copies too (test-time augmentation)
-                  n:int=4, # augmented copies, with `tta`
-                  beta:float=0.25, # weight of the plain prediction, with `tta`
-                  seed:int=0, # seeds the augmentation, with `tta`
-                 ) -> np.ndarray:
-    "The probability of pneumonia of each image in the batch `x`, calibrated when the model carries a calibration"
-    p = self._probs(x)
+def _probs(self:XRayPredictor, x:Tensor) -> np.ndarray:
+    "Class probabilities of a preprocessed batch"
+    return torch.softmax(self._forward(x)[0], dim=-1).cpu().numpy()
+
+@patch
+def outputs(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
+            tta:bool=False, # average over augmented copies too (test-time augmentation)
+            n:int=4, # augmented copies, with `tta`
+            beta:float=0.25, # weight of the plain prediction, with `tta`
+            seed:int=0, # seeds the augmentation, with `tta`
+            features:bool=True, # also the features and colourfulness the out-of-distribution check reads (from the same forward pass)
+            colour=None, # the `colourfulness` of `x`, when the caller has it from the uint8 batch (cheaper); None: computed from `x`
+           ) -> dict:
+    "`probability` of pneumonia of each image of `x` (calibrated when the model carries a calibration); with `features`, its `features`, `logits` and `colour`"
+    logits, feats = self._forward(x, features and (self.runtime == 'onnx' or last_linear(self._fast) is not None))
+    p, out = torch.softmax(logits, dim=-1).cpu().numpy(), {}
+    if features:
+        out = dict(features=None if feats is None else feats.float().cpu().numpy(), logits=logits.cpu().numpy(),
+                   colour=colour if colour is not None else colourfulness(x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device)))
     if tta:
         aug = Pipeline(xray_aug_transforms(**TTA_AUGMENTATION), split_idx=0)   # the training behaviour: random
         x01 = TensorImage(x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device))
@@ -237,15 +259,34 @@ def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `ba
             augs = [self._probs((aug(x01) - self.mean.to(self.device)) / self.std.to(self.device))
                     for _ in range(n)]
         p = beta * p + (1 - beta) * np.mean(augs, axis=0)
-    return calibrate(pneumonia_probability(p, self.vocab), self.calibration)
+    return dict(probability=calibrate(pneumonia_probability(p, self.vocab), self.calibration), **out)
+
+@patch
+@delegates(XRayPredictor.outputs, but=['features', 'colour'])
+def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
+                  **kwargs, # `tta`, `n`, `beta`, `seed`: as `outputs` takes them
+                 ) -> np.ndarray:
+    "The probability of pneumonia of each image in the batch `x`, calibrated when the model carries a calibration"
+    return self.outputs(x, features=False, **kwargs)['probability']
+
+@patch
+def checked(self:XRayPredictor, out:dict, # from `outputs` (with `features`)
+           ) -> tuple:
+    "(`ood_score`, `in_distribution`) of each image of `out`, by the model's check; (None, None) without one"
+    if self.ood is None: return None, None
+    if out['features'] is None: raise PneumoError("the network gave no features, so the model's out-of-distribution check cannot run")
+    score = self.ood.score(out['features'])
+    return score, self.ood.in_distribution(score, out['colour'])
 
 @patch
 def predict(self:XRayPredictor, src, # a path, a PIL image or a NumPy array (gray, RGB, RGBA, 16-bit...)
             tta:bool=False, # test-time augmentation
            ) -> Prediction:
-    "Label, probability of pneumonia and threshold for one X-ray"
-    p = float(self.probabilities(self.batch([src]), tta=tta)[0])
-    return Prediction('PNEUMONIA' if p >= self.threshold else 'NORMAL', p, self.threshold)
+    "Label, probability of pneumonia and threshold for one X-ray, with its out-of-distribution score and verdict when the model has a check"
+    out = self.outputs(self.batch([src]), tta=tta, features=self.ood is not None)
+    p, (score, ok) = float(out['probability'][0]), self.checked(out)
+    return Prediction('PNEUMONIA' if p >= self.threshold else 'NORMAL', p, self.threshold,
+                      None if score is None else float(score[0]), None if ok is None else bool(ok[0]))
 
 # %% ../nbs/08_inference.ipynb #505ddb86
 def export_learner(learn:Learner, # the trained learner
@@ -269,7 +310,7 @@ def _write_settings(self:XRayPredictor, js:Path, **files):
     settings = json.loads(json.dumps(self.settings))
     try: old = json.loads(Path(js).read_text()) if Path(js).exists() else {}
     except (ValueError, UnicodeDecodeError): old = {}
-    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items() if k not in ('threshold', 'calibration'))   # the same network
+    same = isinstance(old, dict) and all(old.get(k) == v for k, v in settings.items() if k not in ('threshold', 'calibration', 'ood'))   # the same network
     named = {k: old[k] for k in ('weights', 'onnx') if same and k in old} | files
     meta = dict(format=WEIGHTS_FORMAT, version=1, **named, **settings,
                 dataset='Trained on chest X-rays of Kermany, Zhang, Goldbaum (2018), doi:10.17632/rscbjbr9sj.2, CC BY 4.0',
@@ -309,10 +350,12 @@ def export_onnx(self:XRayPredictor, fname:Path='model.onnx', # the network; the 
     fname = Path(fname)
     if fname.suffix.lower() != '.onnx': raise PneumoError(f"fname must end in .onnx, not {fname.name!r}")
     net = deepcopy(self.model).float().cpu().eval().to(memory_format=torch.contiguous_format)
+    outputs = ['logits']
+    if last_linear(net) is not None: net, outputs = WithFeatures(net).eval(), ['logits', 'features']   # the check's features from the same pass
     x = torch.zeros(2, 3, *self.size)   # a batch of 2: torch.export fixes an axis whose example has size 1
     def write(tmp):
         with contextlib.redirect_stdout(io.StringIO()):   # the exporter reports its steps with print
-            torch.onnx.export(net, (x,), str(tmp), input_names=['image'], output_names=['logits'], dynamo=True,
+            torch.onnx.export(net, (x,), str(tmp), input_names=['image'], output_names=outputs, dynamo=True,
                               dynamic_shapes=({0: torch.export.Dim('batch')},), external_data=False, verbose=False)
     write_atomic(fname, write)
     self._write_settings(fname.with_suffix('.json'), onnx=fname.name)
@@ -375,7 +418,7 @@ def _predictor(model, meta:dict, js:Path, device) -> XRayPredictor:
         return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
                              meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
                              device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'),
-                             calibration=meta.get('calibration'))
+                             calibration=meta.get('calibration'), ood=meta.get('ood'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
 
 def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:
@@ -464,8 +507,12 @@ class OnnxNetwork(nn.Module):
         self.input = self.session.get_inputs()[0].name
 
     def forward(self, x:Tensor) -> Tensor:
-        out = self.session.run(None, {self.input: x.detach().float().cpu().contiguous().numpy()})[0]
-        return torch.from_numpy(out).to(x.device)
+        return self.with_features(x)[0]
+
+    def with_features(self, x:Tensor) -> tuple:
+        "(class scores, features) of the batch `x`; features None for a file exported without them (before the out-of-distribution check)"
+        outs = self.session.run(None, {self.input: x.detach().float().cpu().contiguous().numpy()})
+        return torch.from_numpy(outs[0]).to(x.device), torch.from_numpy(outs[1]).to(x.device) if len(outs) > 1 else None
 
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != 'session'}   # for loader processes
     def __setstate__(self, state): super().__setstate__(state); self._start()
@@ -479,10 +526,14 @@ def _load_onnx(fname:Path, device) -> XRayPredictor:
     fixed = lambda d, v: not isinstance(d, int) or d == v   # a named (dynamic) axis fits any size
     shape, out = ins[0].shape, outs[0].shape if outs else []
     if not (len(ins) == 1 and len(shape) == 4 and fixed(shape[1], 3) and all(map(fixed, shape[2:], meta['size']))
-            and len(out) == 2 and fixed(out[1], len(meta['vocab']))):
+            and len(out) == 2 and fixed(out[1], len(meta['vocab'])) and len(outs) <= 2):
         raise ModelFileError(f"'{fname}' is not the network '{js}' describes: it takes {[tuple(i.shape) for i in ins]} and gives "
                              f"{[tuple(o.shape) for o in outs]}, where a batch of (3, {meta['size'][0]}, {meta['size'][1]}) "
                              f"images in and {len(meta['vocab'])} class scores out were expected")
+    if meta.get('ood') and len(outs) < 2:   # a check fitted after this file was written: the file cannot feed it
+        warnings.warn(f"'{fname}' gives no features, so the out-of-distribution check in '{js}' cannot run on it: it predicts without "
+                      "one. Export it again with `export_onnx` to have the check")
+        meta = {**meta, 'ood': None}
     return _predictor(net, meta, js, device)
 
 # %% ../nbs/08_inference.ipynb #dcab57b9
@@ -531,25 +582,42 @@ def prediction_files(paths, # image files and folders, or one of them
     return files
 
 @patch
+def file_outputs(self:XRayPredictor, files:list, # image files
+                 bs:int|None=None, # images per batch; default: 64 on a GPU, 8 on a CPU
+                 num_workers:int|None=None, # loader processes; default: `loader_workers` (none on a CPU, up to 8 with a GPU)
+                 tta:bool=False, # test-time augmentation
+                 progress:bool=True, # show a progress bar
+                 features:bool|None=None, # the check's features and colourfulness too; default: when the model has a check
+                ) -> dict:
+    "`outputs` of each of `files`, in batches prepared while the network runs, and its `error` ('' where the file was read)"
+    bs, features = ifnone(bs, 64 if self.device.type == 'cuda' else 8), ifnone(features, self.ood is not None)
+    check_number('bs', bs, **POSITIVE_INT)
+    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers),
+                                     collate_fn=collate_xrays)
+    outs, errors = [], []
+    run = lambda batch: (self.outputs(self.normalize(batch[0]), tta=tta, features=features, colour=colourfulness(batch[0]) if features else None), list(batch[1]))
+    for o, errs in pipelined(run, progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
+        outs.append(o); errors += errs
+    join = lambda k: None if not outs or outs[0][k] is None else np.concatenate([o[k] for o in outs])
+    res = {k: join(k) for k in (outs[0] if outs else {})}
+    res.setdefault('probability', np.zeros(0))
+    return {**res, 'error': np.array(errors, dtype=object)}
+
+@patch
 def predict_folder(self:XRayPredictor, paths, # folders and image files (folders are searched recursively)
                    bs:int|None=None, # images per batch; default: 64 on a GPU, 8 on a CPU
                    num_workers:int|None=None, # loader processes; default: `loader_workers` (none on a CPU, up to 8 with a GPU)
                    tta:bool=False, # test-time augmentation
                    progress:bool=True, # show a progress bar
                   ) -> pd.DataFrame:
-    "Table of `path`, `label`, `probability` of pneumonia, `threshold` and `error`, one row per file"
-    bs = ifnone(bs, 64 if self.device.type == 'cuda' else 8)
-    check_number('bs', bs, **POSITIVE_INT)
+    "Table of `path`, `label`, `probability` of pneumonia, `threshold`, `in_distribution`, `ood_score` and `error`, one row per file"
     files = prediction_files(paths)
-    dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers),
-                                     collate_fn=collate_xrays)
-    probs, errors = [], []
-    predict = lambda batch: (self.probabilities(self.normalize(batch[0]), tta=tta), list(batch[1]))
-    for p, errs in pipelined(predict, progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
-        probs.append(p); errors += errs
-    p = np.concatenate(probs) if probs else np.zeros(0)
-    ok = np.array([e == '' for e in errors], dtype=bool)
+    out = self.file_outputs(files, bs, num_workers, tta, progress)
+    p, ok = out['probability'], np.array([e == '' for e in out['error']], dtype=bool)
+    score, inside = self.checked(out) if len(files) else (None, None)
     return pd.DataFrame({'path': [str(f) for f in files],
                          'label': np.where(~ok, None, np.where(p >= self.threshold, 'PNEUMONIA', 'NORMAL')),
                          'probability': np.where(ok, p, np.nan), 'threshold': self.threshold,
-                         'error': [e or None for e in errors]})
+                         'in_distribution': [None] * len(files) if inside is None else np.where(ok, inside, None),
+                         'ood_score': np.where(ok, score, np.nan) if score is not None else np.nan,
+                         'error': [e or None for e in out['error']]})

@@ -26,6 +26,7 @@ from .inference import export_learner, XRayPredictor, load_model
 from .evaluate import series_report, series_words, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json, stress_words, STRESS_TESTS
 from .card import write_model_card
+from .ood import fit_ood_check, flagged_report, ood_words, last_linear
 
 # %% auto #0
 __all__ = ['run_pretrained', 'config_dls', 'config_learner', 'plain_output', 'EpochLines', 'find_lr', 'SafeSaveModel',
@@ -275,6 +276,11 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         if cal: res['calibration'] = {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)}
         learn.threshold, learn.calibration = threshold, cal
         pred = XRayPredictor.from_learner(learn, arch=cfg.arch)   # one copy of the network for every form and the stress test
+        if first_process and last_linear(pred.model) is not None:   # the out-of-distribution check: the training X-rays' features, a threshold on validation
+            label = TASKS[cfg.task]
+            checked = fit_ood_check(pred, dls.train_ds.items.path, dls.train_ds.items[label], items.path)
+            learn.ood = pred.ood.to_json()   # into the pickle too
+            res['ood'] = {k: v for k, v in learn.ood.items() if k not in ('means', 'precision')} | {'valid': flagged_report(checked, items[label])}
         res['seconds'] = round(time.perf_counter() - start, 1)   # so far: the stress test adds to it
         if first_process: _write_run(learn, pred, res, out)
     if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
@@ -318,6 +324,7 @@ def _summary_text(res:dict) -> str:
         text += f"\nInside the box around the lungs (reported only): {stress_words(s)}"
     if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
     if c := res.get('calibration'): text += f"\nCalibration: {calibration_words(c)}"
+    if o := res.get('ood'): text += f"\nOut-of-distribution check: {ood_words(o)}"
     if n := res.get('numerics'): text += f"\nNumerics: {n}, on {res['device']}"
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
