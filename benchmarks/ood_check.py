@@ -27,12 +27,14 @@ from pneumo_nb.ood import (ood_examples, OOD_KINDS, energy_score, max_logit_scor
 from provenance import provenance, write_json
 
 def gray_stats(pred, files):
-    "Gray-level statistics of each prepared image: mean, spread, percentiles, and the shares of near-black and near-white pixels"
-    rows = []
+    "Gray-level statistics of each prepared image (mean, spread, percentiles, the shares of near-black and near-white pixels), and its 8 x 8 thumbnail (the layout)"
+    rows, thumbs = [], []
     for f in files:
-        x = pred.prepare(f).float().mean(0).flatten() / 255
+        im = pred.prepare(f).float().mean(0) / 255
+        x = im.flatten()
         rows.append([x.mean(), x.std(), *torch.quantile(x, torch.tensor([.05, .25, .5, .75, .95])), (x < .05).float().mean(), (x > .95).float().mean()])
-    return np.array(rows, dtype=np.float64)
+        thumbs.append(torch.nn.functional.adaptive_avg_pool2d(im[None], 8).flatten().numpy())
+    return np.array(rows, dtype=np.float64), np.array(thumbs, dtype=np.float64)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,18 +55,25 @@ if __name__ == '__main__':
     v, o = pred.file_outputs(vfiles, progress=False, features=True), pred.file_outputs(list(ex.path), progress=False, features=True)
     assert (v['error'] == '').all() and (o['error'] == '').all(), [e for e in o['error'] if e]
     gs_train, gs_v, gs_o = gray_stats(pred, tfiles), gray_stats(pred, vfiles), gray_stats(pred, ex.path)
-    gfit = fit_mahalanobis(gs_train, np.zeros(len(gs_train)))
+    (gs_train, th_train), (gs_v, th_v), (gs_o, th_o) = gs_train, gs_v, gs_o
+    gfit, tfit = fit_mahalanobis(gs_train, np.zeros(len(gs_train))), fit_mahalanobis(th_train, np.zeros(len(th_train)))
     print(f'scored in {time.perf_counter() - t0:.1f} s', flush=True)
-    def scores(out, gs):
+    def scores(out, gs, th):
         maha = pred.ood.score(out['features'])
+        thumb = mahalanobis_score(th, tfit['means'], tfit['precision'])
         return {'mahalanobis of the features, or colour (shipped)': np.where(out['colour'] > pred.ood.colour_limit, np.inf, maha),
                 'mahalanobis of the features alone': maha, 'energy': energy_score(out['logits']), 'largest logit': max_logit_score(out['logits']),
                 'largest probability': max_softmax_score(out['logits']), 'colour alone': out['colour'],
-                'mahalanobis of gray-level statistics': mahalanobis_score(gs, gfit['means'], gfit['precision'])}
-    sv, so = scores(v, gs_v), scores(o, gs_o)
+                'mahalanobis of gray-level statistics': mahalanobis_score(gs, gfit['means'], gfit['precision']),
+                'mahalanobis of the 8 x 8 thumbnail (layout)': thumb}
+    sv, so = scores(v, gs_v, th_v), scores(o, gs_o, th_o)
+    # not shipped: the features or the layout, each at half the budget (0.5% of validation X-rays), as ranks of their validation scores
+    both = lambda s: np.maximum(s['mahalanobis of the features alone'] / flag_threshold(sv['mahalanobis of the features alone'], 0.005),
+                                s['mahalanobis of the 8 x 8 thumbnail (layout)'] / flag_threshold(sv['mahalanobis of the 8 x 8 thumbnail (layout)'], 0.005))
+    sv['features or layout (each at 0.5%)'], so['features or layout (each at 0.5%)'] = both(sv), both(so)
     cands = {}
     for name in sv:
-        thr = pred.ood.threshold if 'shipped' in name else flag_threshold(sv[name], 0.01)
+        thr = pred.ood.threshold if 'shipped' in name else 1.0 if name.startswith('features or layout') else flag_threshold(sv[name], 0.01)
         kinds = {}
         for k in OOD_KINDS:
             m = (ex.kind == k).values

@@ -217,7 +217,8 @@ def add_prediction_args(p:argparse.ArgumentParser, # the parser of a command tha
 def predict_parser() -> CommandParser:
     "The argument parser of `pneumo-predict`"
     p = CommandParser(prog='pneumo-predict', description='Predict pneumonia on chest X-ray images with a model written '
-                      'by pneumo-train: the label and the probability of pneumonia of each image. For learning, not for diagnosis.')
+                      'by pneumo-train: the label and the probability of pneumonia of each image, and whether it is like the X-rays the '
+                      'model was trained on (its out-of-distribution check). For learning, not for diagnosis.')
     add_prediction_args(p, inputs=('paths', dict(type=Path, nargs='+', help='image files or folders (searched recursively)')))
     p.add_argument('--csv', type=Path, default=None, help="write the table to this CSV file ('-' for standard output)")
     return p
