@@ -77,7 +77,7 @@ def fit_mahalanobis(features, # (n, k) features of the training X-rays
     from sklearn.covariance import LedoitWolf
     f, y = np.asarray(features, dtype=np.float64), np.asarray(labels)
     classes = np.unique(y)
-    if len(f) < 2 * f.shape[1] ** 0.5 or len(classes) < 1: raise PneumoError(f"{len(f)} X-rays are too few to fit the check on {f.shape[1]} features")
+    if len(f) < 2 * f.shape[1] ** 0.5: raise PneumoError(f"{len(f)} X-rays are too few to fit the check on {f.shape[1]} features")
     means = np.stack([f[y == c].mean(0) for c in classes])
     lw = LedoitWolf(assume_centered=True).fit(f - means[np.searchsorted(classes, y)])
     return dict(means=means, precision=lw.precision_, shrinkage=float(lw.shrinkage_), classes=[str(c) for c in classes])
@@ -144,6 +144,7 @@ class OODCheck:
         if missing := [k for k in ('means', 'precision', 'threshold') if k not in d]: raise PneumoError(f"the check lacks {', '.join(missing)}")
         info = {k: v for k, v in d.items() if k not in ('method', 'means', 'precision', 'threshold', 'colour_limit')}
         try: return cls(d['means'], d['precision'], d['threshold'], d.get('colour_limit', COLOUR_LIMIT), **info)
+        except PneumoError: raise   # a shape or a value out of range: its own message
         except (ValueError, TypeError) as e: raise PneumoError(f"the check holds something other than numbers ({e})") from None
 
     def __repr__(self):
