@@ -29,6 +29,9 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
     "The model card of a run, in Markdown: what the model is for, its data, recipe, validation figures with intervals, calibration, stress test, series and limitations"
     c, at, ci = metrics['config'], metrics.get('at_threshold', {}), metrics.get('ci95')
     arch = c['arch'] + {True: ', pretrained', False: ', from scratch'}.get(c.get('pretrained'), '')
+    ens = metrics.get('ensemble')
+    if ens: arch = (f"an ensemble of {len(ens['members'])} {c['arch']} networks of one recipe (seeds {', '.join(map(str, ens['seeds']))}), "
+                    f"answering the mean of their {ens['combine']}")
     lines = [f"# Model card: {c['arch']} for pneumonia in pediatric chest X-rays", '',
              '**For learning, not for diagnosis.** This model was trained to teach medical image classification. It has not '
              'been validated clinically, and no decision about a patient may rest on it.', '',
@@ -37,8 +40,10 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
              + (', each X-ray cropped to the box around its lungs first' if c.get('crop') == 'lungs' else '') + '.',
              "- Output: the probability of pneumonia (bacterial or viral) against a normal X-ray"
              + (', calibrated' if metrics.get('calibration', {}).get('method', 'none') != 'none' else '') + f"; PNEUMONIA at or above the operating threshold {metrics['threshold']:.3f}.",
-             '- Files: `model.pth` with `model.json` (weights only), `model.onnx` (onnxruntime) and `model.pkl` (a fastai learner, '
-             'a pickle: load it only from a source you trust).', '',
+             ('- Files: `model.pth` with `model.json` (weights only, every member in one file) and `model.onnx` (every member in one graph, '
+              'for onnxruntime).' if ens else
+              '- Files: `model.pth` with `model.json` (weights only), `model.onnx` (onnxruntime) and `model.pkl` (a fastai learner, '
+              'a pickle: load it only from a source you trust).'), '',
              '## Intended use', '',
              '- Learning and teaching: how a classifier of chest X-rays is trained, evaluated and explained.',
              '- Out of scope: diagnosis or triage of any patient; adults; X-rays from other hospitals, machines or '
@@ -57,7 +62,7 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
              + (f"zoom {c['min_zoom']}-{c['max_zoom']}, rotation {c['max_rotate']} degrees, aspect {c['max_aspect']}, lighting {c['max_lighting']}"
                 if c.get('augment') else 'none')
              + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
-             f"weight decay {c.get('wd')}; seed {c['seed']}.",
+             f"weight decay {c.get('wd')}; " + (f"seeds {', '.join(map(str, ens['seeds']))}, one per member, on one patient split." if ens else f"seed {c['seed']}."),
              f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}" + (f" ({metrics['numerics']})" if metrics.get('numerics') else '') + '.',
              f"- Operating threshold: {metrics['threshold_rule']}.", '',
              '## Performance on the validation patients', '',
@@ -66,6 +71,12 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
              '| measure | value [95% interval] |', '|---|---|',
              *[f"| {m.replace('_', ' ')} | {with_interval(at[m], ci[m]) if ci else f'{at[m]:.3f}'} |" for m in ('accuracy', 'sensitivity', 'specificity', 'precision', 'f1', 'roc_auc') if m in at],
              '']
+    if ens and (figs := ens.get('member_figures')):
+        auc = [f['ROC AUC'] for f in figs.values()]
+        lines += ['## Members', '',
+                  f"- {len(ens['members'])} runs, {ens['members_seconds']:.0f} s of training in all; their ROC AUC on the same validation patients "
+                  f"runs from {min(auc):.3f} to {max(auc):.3f} (the spread between seeds), the ensemble's is {at.get('roc_auc', float('nan')):.3f}.",
+                  "- The calibration, the threshold and the out-of-distribution check were fitted on the ensemble's own validation predictions.", '']
     if cal := metrics.get('calibration'):
         cv, m = cal['cross_validation'], cal['method']
         sick = sum(v['n_images'] for k, v in metrics.get('by_series', {}).items() if v['measure'] == 'sensitivity')
@@ -95,7 +106,13 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
                   f"class mean of the {o['n_train']:,} training X-rays, with one covariance shrunk by Ledoit and Wolf's rule "
                   f"(shrinkage {o['shrinkage']}); an image further than {o['threshold']:.2f}, or in colour, is flagged as unlike the "
                   "training X-rays, and its label is said to mean nothing. It comes from the same forward pass as the prediction.",
-                  f"- Its threshold flags at most {o['share']:.0%} of the validation X-rays: it flags {v['all']['flagged']} of "
+                  *([f"- Its layout part: an 8 x 8 thumbnail of the prepared image, read by a small network (one hidden layer of "
+                     f"{o['layout']['hidden']}) taught {o['layout']['n_xrays']:,} training X-rays against {o['layout']['n_changed']:,} changed "
+                     "ones (a negative, upside down, on its side, a corner blown up); a layout score above "
+                     f"{o['layout']['threshold']:.3g} is flagged too. It catches those four changes; a change it was not taught "
+                     "(a slight rotation, a mirror image) it may not."] if o.get('layout') else []),
+                  f"- Its {'thresholds flag' if o.get('layout') else 'threshold flags'} at most {o['share']:.0%} of the validation X-rays "
+                  f"({'half of it each' if o.get('layout') else 'all of it'}): it flags {v['all']['flagged']} of "
                   f"{v['all']['n_images']} ({with_interval(v['all']['share'], v['all']['ci95'])}); by series: {series}.",
                   "- What it cannot catch: an image whose features happen to lie among the training X-rays' (a gray picture with "
                   "the right textures, a chest X-ray of an adult or taken from the side, a subtly damaged one). Passing the check is "

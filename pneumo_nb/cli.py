@@ -1,4 +1,4 @@
-"""`pneumo-data`, `pneumo-train`, `pneumo-predict` and `pneumo-evaluate`: their options, errors in one line, only their own output, and `--help` at once.
+"""`pneumo-data`, `pneumo-train`, `pneumo-predict`, `pneumo-evaluate`, `pneumo-ensemble` and `pneumo-app`: their options, errors in one line, only their own output, and `--help` at once.
 
 Docs: https://pneumo-nb.github.io/pneumo_nb/cli.html.md"""
 
@@ -12,7 +12,7 @@ from .config import (PneumoError, TASK_NAMES, TrainConfig, positive_int, positiv
                               number_type, add_config_options, config_from_args)
 
 # %% auto #0
-__all__ = ['LIBRARY_NOISE', 'USER_ERRORS', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'train_parser', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'port_number', 'app_parser', 'pneumo_app']
+__all__ = ['LIBRARY_NOISE', 'USER_ERRORS', 'quiet_library_warnings', 'CommandParser', 'run_command', 'data_parser', 'pneumo_data', 'train_parser', 'pneumo_train', 'add_prediction_args', 'predict_parser', 'pneumo_predict', 'evaluate_parser', 'pneumo_evaluate', 'ensemble_parser', 'pneumo_ensemble', 'port_number', 'app_parser', 'pneumo_app']
 
 # %% ../nbs/03_cli.ipynb #1573755a
 LIBRARY_NOISE = (  # the start of the message of each notice other libraries raise about each other's code, whatever its category
@@ -243,19 +243,19 @@ def _predict(a) -> int:
     if a.csv is None:
         if failed.all(): return 1   # no table to show
         d = _decimals(table.probability[~failed], pred.threshold)
-        rule = f'; unlike the training X-rays when the OOD score > {pred.ood.threshold:.1f} or in colour' if pred.ood else ''
+        rule = '; unlike the training X-rays when the OOD score > 1 or in colour' if pred.ood else ''
         print(f'label      P(pneumonia)  in distribution  OOD score  file   (PNEUMONIA when P(pneumonia) >= {pred.threshold:.{d}f}{rule})')
         for r in table[~failed].itertuples():
             inside = {True: 'yes', False: 'NO'}.get(r.in_distribution, '?')
-            print(f'{r.label:<9}  {r.probability:12.{d}f}  {inside:<15}  {r.ood_score:9.1f}  {r.path}')
+            print(f'{r.label:<9}  {r.probability:12.{d}f}  {inside:<15}  {r.ood_score:9.2f}  {r.path}')
     elif str(a.csv) == '-': table.to_csv(sys.stdout, index=False)
     else:
         write_atomic(a.csv, lambda tmp: table.to_csv(tmp, index=False))
         print(f"Wrote {a.csv}: {len(table)} rows (path, label, probability of pneumonia, threshold, in_distribution, ood_score, error), "
               f"{int(failed.sum())} with an error, {int((table.in_distribution == False).sum())} unlike the training X-rays")
     for r in table[table.in_distribution == False].itertuples():   # not an error: the exit status stays as it is
-        print(f"pneumo-predict: warning: {r.path}: unlike the training X-rays (OOD score {r.ood_score:.1f}, threshold "
-              f"{pred.ood.threshold:.1f}, or a colour picture): its label, {r.label}, means nothing", file=sys.stderr)
+        print(f"pneumo-predict: warning: {r.path}: unlike the training X-rays (OOD score {r.ood_score:.2f} "
+              f"against 1, or a colour picture): its label, {r.label}, means nothing", file=sys.stderr)
     return int(failed.any())
 
 def pneumo_predict(argv:list|None=None, # arguments (default: the command line)
@@ -325,6 +325,39 @@ def pneumo_evaluate(argv:list|None=None, # arguments (default: the command line)
                    ) -> int:
     "Run `pneumo-evaluate` with `argv`; return the exit status"
     return run_command(evaluate_parser(), _evaluate, argv)
+
+# %% ../nbs/09c_ensemble.ipynb #8a0018fa
+def ensemble_parser() -> CommandParser:
+    "The argument parser of `pneumo-ensemble`"
+    p = CommandParser(prog='pneumo-ensemble', description='Make one model of several pneumo-train runs of one recipe (trained on one split with '
+                      'different seeds): the mean of their answers, with its own calibration, threshold and out-of-distribution check fitted on '
+                      'the validation patients, written as model.pth, model.json, model.onnx, metrics.json and model_card.md. For learning, not for diagnosis.')
+    p.add_argument('runs', type=Path, nargs='+', help='the member runs: pneumo-train output folders (two or more)')
+    p.add_argument('--out', type=Path, default=Path('ensemble'), help='output folder (default ensemble)')
+    p.add_argument('--data', type=Path, default=None, help="dataset root the members trained on (default: the first member's)")
+    p.add_argument('--combine', choices=['probabilities', 'logits'], default='probabilities', help='what is averaged (default probabilities)')
+    p.add_argument('--no-stress', action='store_true', help='choose the threshold on the validation X-rays alone, without the stress test')
+    p.add_argument('--min-sensitivity', type=probability, default=None, help="the sensitivity the threshold must reach (default: Youden's J)")
+    p.add_argument('--bs', type=positive_int, default=None, help='images per batch (default: 64 on a GPU, 8 on a CPU)')
+    return p
+
+def _ensemble(a) -> int:
+    from pneumo_nb.ensemble import fit_ensemble
+    from pneumo_nb.train import summary_table
+    if a.data is not None and not a.data.exists(): raise FileNotFoundError(f"--data: folder '{a.data}' does not exist")
+    pred, res = fit_ensemble(a.runs, a.data, a.out, a.combine, stress=not a.no_stress, min_sensitivity=a.min_sensitivity, bs=a.bs)
+    print(f"{pred}\n")
+    print(summary_table(res).to_string(float_format=lambda v: f'{v:.4f}'))
+    if figs := res['ensemble']['member_figures']:
+        print('\nMembers, ROC AUC on the same validation patients: ' + ', '.join(f"{Path(k).name} {v['ROC AUC']:.4f}" for k, v in figs.items()))
+    if s := res.get('stress', {}).get('summary'): print(f"Stress test of framing: {'every change passes' if s['all pass'] else 'not every change passes'}")
+    print(f"\nWrote {a.out/'model.pth'}, model.json, model.onnx, split.csv, metrics.json and model_card.md ({res['seconds']:.0f} s)")
+    return 0
+
+def pneumo_ensemble(argv:list|None=None, # arguments (default: the command line)
+                   ) -> int:
+    "Run `pneumo-ensemble` with `argv`; return the exit status"
+    return run_command(ensemble_parser(), _ensemble, argv)
 
 # %% ../nbs/11_app.ipynb #0a51a47e
 port_number = number_type('port_number', whole=True, at_least=1, at_most=65535, what='a port number from 1 to 65535')

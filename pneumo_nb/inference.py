@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/inference.html.md"""
 
 # %% ../nbs/08_inference.ipynb #2bed0491
 from __future__ import annotations
-import contextlib, io, json, pickle, warnings
+import contextlib, io, json, pickle, re, warnings
 from collections import namedtuple, deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,10 +19,10 @@ from .data import image_files
 from .images import load_xray, write_atomic, DicomError, decode_image, UnreadableImageError
 from .cache import shorter_side_size, is_grayscale_like
 from .metrics import pneumonia_probability, calibrate
-from .models import xray_model, load_problem
+from .models import xray_model, load_problem, XRayEnsemble, ensemble_members, COMBINES
 from .augment import xray_aug_transforms, SingleGrayChannel, RepeatGrayChannel
 from .preprocess import EqualizeContrast, CropToLungs
-from .ood import OODCheck, WithFeatures, captured_features, colourfulness, last_linear
+from .ood import OODCheck, WithFeatures, captured_features, colourfulness, layout_thumbnail, last_linear
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'one_channel', 'stack_xrays',
@@ -84,6 +84,7 @@ class XRayPredictor:
                  crop:str|None=None, # 'lungs': crop each X-ray to the box around its lungs (`crop_to_lungs`) before resizing
                  calibration:dict|None=None, # maps the network's P(pneumonia) to a calibrated one (`fit_calibration`); `threshold` is on that scale
                  ood:OODCheck|dict|None=None, # the out-of-distribution check (`fit_ood_check`), or its `to_json` dict; None: no check
+                 ensemble:dict|None=None, # for an ensemble run by ONNX: its `members` (how many) and `combine`, as `model.json` records them; a PyTorch `XRayEnsemble` says so itself
                 ):
         if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
         if crop not in (None, 'lungs'): raise PneumoError(f"crop must be 'lungs' or None, not {crop!r}")
@@ -94,6 +95,8 @@ class XRayPredictor:
         self.calibration = dict(calibration) if calibration else None
         calibrate([0.5], self.calibration)   # a bad calibration fails here, not at the first prediction
         self.ood = OODCheck.from_json(ood) if isinstance(ood, dict) else ood
+        members = ensemble_members(model)
+        self.ensemble = dict(members=len(members), combine=model.combine) if members else dict(ensemble) if ensemble else None
         self.runtime = getattr(model, 'runtime', 'torch')   # 'onnx' for an `OnnxNetwork`
         self.device = torch.device(device) if device is not None else next(model.parameters(), torch.zeros(0)).device
         self.model = model.to(self.device).eval()
@@ -125,13 +128,15 @@ class XRayPredictor:
         return dict(arch=self.arch, n_out=len(self.vocab), vocab=self.vocab, size=list(self.size), method=self.method,
                     pad_mode=self.pad_mode, equalize=self.equalize, crop=self.crop, mean=self.mean.flatten().tolist(),
                     std=self.std.flatten().tolist(), threshold=self.threshold, calibration=self.calibration,
-                    ood=self.ood.to_json() if self.ood else None)
+                    ood=self.ood.to_json() if self.ood else None) | ({'ensemble': self.ensemble} if self.ensemble else {})
 
     def __repr__(self):
         eq = (f", {self.equalize['method']}" if self.equalize else '') + (', cropped to the lungs' if self.crop else '')
         eq += (f", calibrated ({self.calibration['method']})" if self.calibration and self.calibration['method'] != 'none' else '') + (', ONNX' if self.runtime == 'onnx' else '')
         eq += ', out-of-distribution check' if self.ood else ', no out-of-distribution check'
-        return (f"XRayPredictor({self.arch or type(self.model).__name__}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
+        net = self.arch or type(self.model).__name__
+        if self.ensemble: net = f"ensemble of {self.ensemble['members']} {net} (mean {self.ensemble['combine']})"
+        return (f"XRayPredictor({net}, {self.size[0]}x{self.size[1]} {self.method}{eq}, "
                 f"vocab={self.vocab}, threshold={self.threshold:.3f}, device={self.device})")
 
 # %% ../nbs/08_inference.ipynb #cae7aa32
@@ -242,15 +247,16 @@ def outputs(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
             n:int=4, # augmented copies, with `tta`
             beta:float=0.25, # weight of the plain prediction, with `tta`
             seed:int=0, # seeds the augmentation, with `tta`
-            features:bool=True, # also the features and colourfulness the out-of-distribution check reads (from the same forward pass)
-            colour=None, # the `colourfulness` of `x`, when the caller has it from the uint8 batch (cheaper); None: computed from `x`
+            features:bool=True, # also what the out-of-distribution check reads: the features (from the same forward pass), the colourfulness and the layout thumbnail
+            pixels=None, # the uint8 batch `x` was made from, when the caller has it (cheaper); None: `x` unnormalised
            ) -> dict:
-    "`probability` of pneumonia of each image of `x` (calibrated when the model carries a calibration); with `features`, its `features`, `logits` and `colour`"
+    "`probability` of pneumonia of each image of `x` (calibrated when the model carries a calibration); with `features`, its `features`, `logits`, `colour` and `layout` thumbnail"
     logits, feats = self._forward(x, features and (self.runtime == 'onnx' or last_linear(self._fast) is not None))
     p, out = torch.softmax(logits, dim=-1).cpu().numpy(), {}
     if features:
+        px = pixels if pixels is not None else x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device)
         out = dict(features=None if feats is None else feats.float().cpu().numpy(), logits=logits.cpu().numpy(),
-                   colour=colour if colour is not None else colourfulness(x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device)))
+                   colour=colourfulness(px), layout=layout_thumbnail(px))
     if tta:
         aug = Pipeline(xray_aug_transforms(**TTA_AUGMENTATION), split_idx=0)   # the training behaviour: random
         x01 = TensorImage(x.to(self.device) * self.std.to(self.device) + self.mean.to(self.device))
@@ -262,7 +268,7 @@ def outputs(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
     return dict(probability=calibrate(pneumonia_probability(p, self.vocab), self.calibration), **out)
 
 @patch
-@delegates(XRayPredictor.outputs, but=['features', 'colour'])
+@delegates(XRayPredictor.outputs, but=['features', 'pixels'])
 def probabilities(self:XRayPredictor, x:Tensor, # a preprocessed batch, from `batch`
                   **kwargs, # `tta`, `n`, `beta`, `seed`: as `outputs` takes them
                  ) -> np.ndarray:
@@ -275,7 +281,7 @@ def checked(self:XRayPredictor, out:dict, # from `outputs` (with `features`)
     "(`ood_score`, `in_distribution`) of each image of `out`, by the model's check; (None, None) without one"
     if self.ood is None: return None, None
     if out['features'] is None: raise PneumoError("the network gave no features, so the model's out-of-distribution check cannot run")
-    score = self.ood.score(out['features'])
+    score = self.ood.score(out['features'], out['layout'])
     return score, self.ood.in_distribution(score, out['colour'])
 
 @patch
@@ -418,8 +424,14 @@ def _predictor(model, meta:dict, js:Path, device) -> XRayPredictor:
         return XRayPredictor(model, meta['vocab'], meta['size'], meta['method'], meta['mean'], meta['std'],
                              meta['threshold'], meta['arch'], meta.get('pad_mode', 'zeros'),
                              device=ifnone(device, 'cpu'), equalize=meta.get('equalize'), crop=meta.get('crop'),
-                             calibration=meta.get('calibration'), ood=meta.get('ood'))
+                             calibration=meta.get('calibration'), ood=meta.get('ood'), ensemble=meta.get('ensemble'))
     except (ValueError, TypeError, RuntimeError) as e: raise ModelFileError(f"'{js}': bad setting ({e})") from None
+
+def _state_dict_problem(e:RuntimeError) -> str:
+    "What `load_state_dict` found wrong, in a line: the first missing or unexpected key, or the first size mismatch"
+    msg = str(e)
+    keys = [f"{k.lower()} key {m.group(1)}" for k in ('Missing', 'Unexpected') if (m := re.search(rf'{k} key\(s\) in state_dict: "([^"]+)"', msg))]
+    return ', '.join(keys) if keys else next((l.strip() for l in msg.splitlines()[1:] if l.strip()), msg.strip())[:200]
 
 def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:
     "The weights-only form of `fname` (a state dict or its model.json); `sd`: the state dict, when the caller read it already"
@@ -433,12 +445,18 @@ def _load_weights(fname:Path, device, sd:dict|None=None) -> XRayPredictor:
         raise ModelFileError(f"'{weights}' is not a readable state dict ({load_problem(e)}); it may be truncated or "
                              "damaged, or not a weights-only file") from None
     if not isinstance(sd, dict): raise ModelFileError(f"'{weights}' holds a {type(sd).__name__}, not a state dict")
-    try: model = xray_model(meta['arch'], n_out=len(meta['vocab']))
-    except ValueError as e: raise ModelFileError(f"'{js}': {e}") from None
+    ens = meta.get('ensemble')
+    if ens is not None and not (isinstance(ens, dict) and isinstance(ens.get('members'), int) and ens['members'] >= 2 and ens.get('combine') in COMBINES):
+        raise ModelFileError(f"'{js}': bad setting ensemble={ens!r}: it needs members (a whole number, 2 or more) and combine (one of {', '.join(COMBINES)})")
+    try:
+        model = xray_model(meta['arch'], n_out=len(meta['vocab']))
+        if ens: model = XRayEnsemble([model] + [xray_model(meta['arch'], n_out=len(meta['vocab'])) for _ in range(ens['members'] - 1)], ens['combine'])
+    except (ValueError, PneumoError) as e: raise ModelFileError(f"'{js}': {e}") from None
     try: model.load_state_dict(sd)
     except RuntimeError as e:
-        raise ModelFileError(f"The weights in '{weights}' do not fit architecture {meta['arch']!r} with "
-                             f"{len(meta['vocab'])} classes, as '{js}' says: {str(e).splitlines()[0][:200]}") from None
+        what = f"an ensemble of {ens['members']} networks of architecture {meta['arch']!r}" if ens else f"architecture {meta['arch']!r}"
+        raise ModelFileError(f"The weights in '{weights}' do not fit {what} with "
+                             f"{len(meta['vocab'])} classes, as '{js}' says: {_state_dict_problem(e)}") from None
     return _predictor(model, meta, js, device)
 
 def _in_folder(folder:Path) -> Path:
@@ -587,7 +605,7 @@ def file_outputs(self:XRayPredictor, files:list, # image files
                  num_workers:int|None=None, # loader processes; default: `loader_workers` (none on a CPU, up to 8 with a GPU)
                  tta:bool=False, # test-time augmentation
                  progress:bool=True, # show a progress bar
-                 features:bool|None=None, # the check's features and colourfulness too; default: when the model has a check
+                 features:bool|None=None, # what the check reads too (`outputs`); default: when the model has a check
                 ) -> dict:
     "`outputs` of each of `files`, in batches prepared while the network runs, and its `error` ('' where the file was read)"
     bs, features = ifnone(bs, 64 if self.device.type == 'cuda' else 8), ifnone(features, self.ood is not None)
@@ -595,7 +613,7 @@ def file_outputs(self:XRayPredictor, files:list, # image files
     dl = torch.utils.data.DataLoader(_XRayFiles(self, files), batch_size=bs, num_workers=self.loader_workers(len(files), bs, num_workers),
                                      collate_fn=collate_xrays)
     outs, errors = [], []
-    run = lambda batch: (self.outputs(self.normalize(batch[0]), tta=tta, features=features, colour=colourfulness(batch[0]) if features else None), list(batch[1]))
+    run = lambda batch: (self.outputs(self.normalize(batch[0]), tta=tta, features=features, pixels=batch[0] if features else None), list(batch[1]))
     for o, errs in pipelined(run, progress_bar(dl, leave=False) if progress and len(files) > bs else dl):
         outs.append(o); errors += errs
     join = lambda k: None if not outs or outs[0][k] is None else np.concatenate([o[k] for o in outs])

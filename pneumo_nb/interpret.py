@@ -24,6 +24,7 @@ from .data import CLASSES, VOCABS
 from .images import XRayImage, load_xray
 from .evaluate import folder_table
 from .metrics import calibrate
+from .models import ensemble_members
 
 # %% auto #0
 __all__ = ['Heatmaps', 'labelled_dl', 'folder_interpretation', 'cam_layer', 'grad_cam', 'show_cam', 'xray_batch', 'xray_grad_cam',
@@ -132,28 +133,34 @@ def _evaluating(model:nn.Module):
     try: yield model.eval()
     finally: model.train(was_training)
 
-def grad_cam(model:nn.Module, # a CNN classifier
+def _scaled(cam:torch.Tensor) -> torch.Tensor:
+    "Each map of `cam` (n, height, width) stretched to [0, 1]; a flat one is all zeros"
+    lo, hi = cam.amin((1, 2), keepdim=True), cam.amax((1, 2), keepdim=True)
+    return torch.where(hi > lo, (cam - lo) / (hi - lo).clamp_min(1e-12), torch.zeros_like(cam))
+
+def grad_cam(model:nn.Module, # a CNN classifier, or an `XRayEnsemble`
              x:torch.Tensor, # a preprocessed batch (n, 3, height, width), normalized as in training
              target_class=None, # class index (or one per image) whose evidence to show; None: the predicted class
-             layer:nn.Module|str|None=None, # the convolutional layer (or its name); None: `cam_layer(model)`
+             layer:nn.Module|str|None=None, # the convolutional layer (or its name); None: `cam_layer(model)`, or for an ensemble each member's, the maps averaged
             ) -> torch.Tensor:
     "Grad-CAM heatmaps of `model` on `x`: a (n, height, width) tensor in [0, 1], on the CPU"
-    layer = _named_layer(model, layer)
+    members = ensemble_members(model) if layer is None else None
+    layers = [cam_layer(m) for m in members] if members else [_named_layer(model, layer)]   # an ensemble: the evidence of each member for the ensemble's answer
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
         raise PneumoError(f"x must be a batch of images (n, channels, height, width), not {getattr(x, 'shape', type(x))}")
     x = x.as_subclass(torch.Tensor).detach().to(_device(model, x)).requires_grad_()
     with _evaluating(model):
-        with torch.enable_grad(), hook_output(layer, detach=False) as hook:
+        with torch.enable_grad(), hook_outputs(layers, detach=False) as hooks:
             scores = model(x)
-        acts = _feature_maps(hook.stored, model, layer)
+        acts = [_feature_maps(o, model, l) for o, l in zip(hooks.stored, layers)]
         classes = _class_indices(target_class, len(x), scores.shape[1], scores.argmax(1))
-        grads, = torch.autograd.grad(scores.gather(1, classes[:, None]).sum(), acts, allow_unused=True)
-        if grads is None: raise PneumoError(f"The class scores do not depend on the layer {_layer_name(model, layer)!r}")
-    weights = grads.mean((2, 3), keepdim=True)                       # one weight per feature map
-    cam = F.relu((weights * acts).sum(1, keepdim=True)).detach().float()
-    cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
-    lo, hi = cam.amin((1, 2), keepdim=True), cam.amax((1, 2), keepdim=True)
-    return torch.where(hi > lo, (cam - lo) / (hi - lo).clamp_min(1e-12), torch.zeros_like(cam)).cpu()
+        grads = torch.autograd.grad(scores.gather(1, classes[:, None]).sum(), acts, allow_unused=True)
+        if any(g is None for g in grads): raise PneumoError(f"The class scores do not depend on the layer {_layer_name(model, layers[0])!r}")
+    cams = []
+    for a, g in zip(acts, grads):
+        cam = F.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True)).detach().float()   # one weight per feature map
+        cams.append(_scaled(F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]))
+    return _scaled(torch.stack(cams).mean(0)).cpu()
 
 # %% ../nbs/10_interpret.ipynb #247fa75a
 def show_cam(image, # the X-ray: an (h, w, 3) array in [0, 1], a (3, h, w) tensor, or a PIL image

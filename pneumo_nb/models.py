@@ -26,9 +26,10 @@ try: import timm
 except ImportError: timm = None  # timm architectures then need `pip install timm`
 
 # %% auto #0
-__all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'conv_block', 'xray_cnn', 'model_cost', 'torchvision_weights',
-           'weights_path', 'WeightsUnavailableError', 'load_problem', 'fetch_weights', 'is_pretrainable', 'xray_model',
-           'cpu_bf16_units', 'resolve_precision', 'CPUAutocast', 'xray_learner']
+__all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'COMBINES', 'conv_block', 'xray_cnn', 'model_cost',
+           'torchvision_weights', 'weights_path', 'WeightsUnavailableError', 'load_problem', 'fetch_weights',
+           'is_pretrainable', 'xray_model', 'XRayEnsemble', 'ensemble_members', 'cpu_bf16_units', 'resolve_precision',
+           'CPUAutocast', 'xray_learner']
 
 # %% ../nbs/06_models.ipynb #87f1ddea
 def conv_block(ni:int, # channels in
@@ -214,6 +215,30 @@ def xray_model(arch:str='xray_cnn', # a name in `ARCHS` or a timm architecture
     if kind == 'scratch': return SCRATCH_ARCHS[arch](n_out=n_out)
     if kind == 'torchvision': return create_vision_model(TORCHVISION_ARCHS[arch], n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
+
+# %% ../nbs/06_models.ipynb #63002334
+COMBINES = ('probabilities', 'logits')
+
+class XRayEnsemble(nn.Module):
+    "Networks answering as one: the log of their mean class probabilities (`combine='probabilities'`), or their mean logits"
+    def __init__(self, members:list, # networks with the same inputs and classes
+                 combine:str='probabilities', # what is averaged: 'probabilities' or 'logits'
+                ):
+        super().__init__()
+        if combine not in COMBINES: raise PneumoError(f"combine must be one of {', '.join(COMBINES)}, not {combine!r}")
+        if len(members) < 2: raise PneumoError(f"an ensemble needs at least two members, not {len(members)}")
+        self.members, self.combine = nn.ModuleList(members), combine
+    def forward(self, x):
+        scores = torch.stack([m(x) for m in self.members]).float()
+        if self.combine == 'logits': return scores.mean(0)
+        return torch.log(torch.softmax(scores, -1).mean(0))   # a softmax of it is the mean probability
+    def extra_repr(self): return f"{len(self.members)} members, mean of their {self.combine}"
+
+def ensemble_members(model:nn.Module, # a network, an `XRayEnsemble`, or a traced copy of one
+                    ) -> list|None:
+    "The member networks of an ensemble, in order; None for one network"
+    members = getattr(model, 'members', None)
+    return list(members.children()) if isinstance(members, nn.Module) else None
 
 # %% ../nbs/06_models.ipynb #c17963b7
 def cpu_bf16_units(cpuinfo:str|None=None, # the text of /proc/cpuinfo (default: read it; elsewhere than Linux none is found)

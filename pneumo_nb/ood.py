@@ -16,11 +16,13 @@ from PIL import Image, ImageOps
 from .config import PneumoError
 from .images import load_xray
 from .data import xray_series
+from .models import ensemble_members
 
 # %% auto #0
-__all__ = ['COLOUR_LIMIT', 'OOD_METHOD', 'PHOTOGRAPHS', 'MODALITIES', 'OOD_KINDS', 'last_linear', 'captured_features',
-           'WithFeatures', 'energy_score', 'max_logit_score', 'max_softmax_score', 'colourfulness', 'fit_mahalanobis',
-           'mahalanobis_score', 'flag_threshold', 'OODCheck', 'fit_ood_check', 'flagged_report', 'ood_words',
+__all__ = ['COLOUR_LIMIT', 'LAYOUT_SIZE', 'CHANGES', 'LAYOUT_METHOD', 'OOD_METHOD', 'PHOTOGRAPHS', 'MODALITIES', 'OOD_KINDS',
+           'last_linear', 'captured_features', 'WithFeatures', 'energy_score', 'max_logit_score', 'max_softmax_score',
+           'colourfulness', 'layout_thumbnail', 'fit_mahalanobis', 'mahalanobis_score', 'flag_threshold', 'change_xray',
+           'LayoutCheck', 'fit_layout_check', 'OODCheck', 'fit_ood_check', 'flagged_report', 'ood_words',
            'drawn_images', 'photographs', 'other_modalities', 'changed_xrays', 'ood_examples']
 
 # %% ../nbs/08a_ood.ipynb #ad59fe96
@@ -32,14 +34,17 @@ def last_linear(model:nn.Module, # a network ending in a linear layer (every net
     return ([m for m in model.modules() if isinstance(m, nn.Linear)] or [None])[-1]
 
 @contextmanager
-def captured_features(model:nn.Module, # the network (or its fused copy)
+def captured_features(model:nn.Module, # the network (or its fused copy); for an ensemble (`XRayEnsemble`), each member's features side by side
                      ):
     "Inside the block, each forward pass of `model` appends the input of its `last_linear`, (n, features) in fp32, to the list it yields"
-    layer, feats = last_linear(model), []
-    if layer is None: raise PneumoError(f"{type(model).__name__} has no linear layer whose input could serve as its features")
-    hook = layer.register_forward_pre_hook(lambda m, args: feats.append(args[0].detach().float().flatten(1)))
+    layers, feats = [last_linear(m) for m in ensemble_members(model) or [model]], []
+    if any(l is None for l in layers): raise PneumoError(f"{type(model).__name__} has no linear layer whose input could serve as its features")
+    parts = [[] for _ in layers]
+    hooks = [l.register_forward_pre_hook(lambda m, args, got=got: got.append(args[0].detach().float().flatten(1))) for l, got in zip(layers, parts)]
+    hooks.append(model.register_forward_hook(lambda m, args, out: feats.append(torch.cat([p.pop() for p in parts], 1))))   # once the pass is done
     try: yield feats
-    finally: hook.remove()
+    finally:
+        for h in hooks: h.remove()
 
 class WithFeatures(nn.Module):
     "`model` answering (class scores, features) from one forward pass: the network `export_onnx` writes"
@@ -70,6 +75,16 @@ def colourfulness(x, # (n, channels, height, width) images: uint8, or in [0, 1] 
     spread = (x.amax(1).float() - x.amin(1).float()).mean((1, 2))
     return (spread / 255 if x.dtype == torch.uint8 else spread).cpu().numpy()
 
+LAYOUT_SIZE = 8   # the layout thumbnail's side: 64 numbers per image
+
+def layout_thumbnail(x, # (n, channels, height, width) images: uint8, or in [0, 1] as the network sees them before normalisation
+                    ) -> np.ndarray:
+    "Each image of `x` as a `LAYOUT_SIZE` x `LAYOUT_SIZE` gray thumbnail in [0, 1], flattened: the layout of what the network sees"
+    x = torch.as_tensor(x)
+    g = x.float().mean(1, keepdim=True)
+    if x.dtype == torch.uint8: g = g / 255
+    return torch.nn.functional.adaptive_avg_pool2d(g, LAYOUT_SIZE).flatten(1).cpu().numpy().astype(np.float64)
+
 def fit_mahalanobis(features, # (n, k) features of the training X-rays
                     labels, # the class of each
                    ) -> dict:
@@ -99,42 +114,137 @@ def flag_threshold(scores, # the scores of the validation X-rays
     if not len(s): raise PneumoError('no validation scores to set the threshold of the check on')
     return float(s[max(math.ceil((1 - share) * len(s)), 1) - 1])
 
+# %% ../nbs/08a_ood.ipynb #d0958208
+CHANGES = ('negative', 'upside down', 'sideways', 'corner blown up')
+
+def change_xray(im:Image.Image, # a chest X-ray
+                rng:np.random.Generator|None=None, # draws the turn and the corner; None: the fixed changes of the test images
+               ) -> dict:
+    "`im` changed so that it is no longer what a model saw, one image per name of `CHANGES`; with `rng`, a quarter turn either way and any corner of a quarter to half of each side, else a quarter turn anticlockwise and the top-left third"
+    im = im.convert('L'); w, h = im.size
+    turn = Image.Transpose.ROTATE_270 if rng is not None and rng.random() < 0.5 else Image.Transpose.ROTATE_90
+    f = rng.uniform(0.25, 0.5) if rng is not None else 1 / 3
+    cw, ch = max(int(w * f), 1), max(int(h * f), 1)
+    x, y = (int(rng.choice([0, w - cw])), int(rng.choice([0, h - ch]))) if rng is not None else (0, 0)
+    return {'negative': ImageOps.invert(im), 'upside down': im.transpose(Image.Transpose.ROTATE_180), 'sideways': im.transpose(turn),
+            'corner blown up': im.crop((x, y, x + cw, y + ch)).resize((w, h), Image.Resampling.BICUBIC)}
+
+LAYOUT_METHOD = 'a network of one hidden layer (ReLU) on the 8 x 8 thumbnail, taught X-rays against the same X-rays changed'
+
+class LayoutCheck:
+    "A small network telling `layout_thumbnail`s of X-rays from those of changed X-rays (`change_xray`); `score` is higher for a changed one"
+    def __init__(self, mean, # (k,) the thumbnails' mean, which the network's input is centred on
+                 scale, # (k,) and their spread, which it is divided by
+                 weights, # [(k, hidden), (hidden, 1)] the two layers' weights
+                 biases, # [(hidden,), (1,)] their biases
+                 threshold:float=math.inf, # scores above it are flagged
+                 **info, # what it was fitted on, kept as it is
+                ):
+        arr = lambda a: np.asarray(a, dtype=np.float64)
+        self.mean, self.scale, self.threshold, self.info = arr(mean), arr(scale), float(threshold), info
+        if not (isinstance(weights, (list, tuple)) and isinstance(biases, (list, tuple)) and len(weights) == len(biases) == 2):
+            raise PneumoError("the layout check needs two layers of weights and biases")
+        self.weights, self.biases = [arr(w) for w in weights], [arr(b) for b in biases]
+        k = len(self.mean)
+        shapes = [self.mean.shape, self.scale.shape, *[w.shape for w in self.weights], *[b.shape for b in self.biases]]
+        hid = self.weights[0].shape[-1] if self.weights[0].ndim == 2 else -1
+        if shapes != [(k,), (k,), (k, hid), (hid, 1), (hid,), (1,)]:
+            raise PneumoError(f"the layout check's arrays do not fit together: shapes {shapes}")
+        if not all(np.isfinite(a).all() for a in (self.mean, self.scale, *self.weights, *self.biases)) or not (self.scale > 0).all() or not self.threshold > 0:
+            raise PneumoError("the layout check's arrays must be finite numbers (its scale and threshold above 0)")
+
+    def score(self, thumbs, # (n, k) from `layout_thumbnail`
+             ) -> np.ndarray:
+        "The softplus of the network's logit for each thumbnail: near 0 for an X-ray laid out as the training ones, large for a changed one"
+        t = np.asarray(thumbs, dtype=np.float64)
+        if t.ndim != 2 or t.shape[1] != len(self.mean): raise PneumoError(f"the layout check takes {len(self.mean)} numbers per image, not {t.shape[-1]}")
+        h = np.maximum((t - self.mean) / self.scale @ self.weights[0] + self.biases[0], 0)
+        return np.logaddexp(0, (h @ self.weights[1] + self.biases[1])[:, 0])
+
+    def to_json(self) -> dict:
+        "Plain numbers and lists (never a pickle)"
+        r = lambda a: np.vectorize(lambda v: float(f'{v:.6g}'))(np.asarray(a, dtype=np.float64)).tolist()
+        return dict(method=LAYOUT_METHOD, threshold=self.threshold, **self.info, mean=r(self.mean), scale=r(self.scale),
+                    weights=[r(w) for w in self.weights], biases=[r(b) for b in self.biases])
+    @classmethod
+    def from_json(cls, d:dict, # the `layout` entry of the check in `model.json`
+                 ) -> LayoutCheck:
+        "The check `to_json` wrote; a `PneumoError` naming what is wrong otherwise"
+        if not isinstance(d, dict) or d.get('method') != LAYOUT_METHOD:
+            raise PneumoError(f"the layout check must be a dict with method {LAYOUT_METHOD!r}")
+        if missing := [k for k in ('mean', 'scale', 'weights', 'biases', 'threshold') if k not in d]: raise PneumoError(f"the layout check lacks {', '.join(missing)}")
+        info = {k: v for k, v in d.items() if k not in ('method', 'mean', 'scale', 'weights', 'biases', 'threshold')}
+        try: return cls(d['mean'], d['scale'], d['weights'], d['biases'], d['threshold'], **info)
+        except PneumoError: raise
+        except (ValueError, TypeError) as e: raise PneumoError(f"the layout check holds something other than numbers ({e})") from None
+    def __repr__(self): return f"LayoutCheck({len(self.mean)} numbers, {len(self.biases[0])} hidden, threshold={self.threshold:.3g})"
+
+def fit_layout_check(xrays, # (n, k) thumbnails of training X-rays
+                     changed, # (m, k) thumbnails of changed ones
+                     hidden:int=64, # units of the hidden layer
+                     seed:int=0, # seeds the network's first weights
+                    ) -> LayoutCheck:
+    "A `LayoutCheck` fitted with scikit-learn's `MLPClassifier` (weight decay 1e-3, Adam until it converges); its threshold is left to be set on validation X-rays"
+    from sklearn.neural_network import MLPClassifier
+    x, c = np.asarray(xrays, dtype=np.float64), np.asarray(changed, dtype=np.float64)
+    if min(len(x), len(c)) < 2: raise PneumoError(f"the layout check needs X-rays and changed X-rays to learn from, not {len(x)} and {len(c)}")
+    X, y = np.concatenate([x, c]), np.r_[np.zeros(len(x)), np.ones(len(c))]
+    mean, scale = X.mean(0), np.maximum(X.std(0), 1e-6)
+    net = MLPClassifier((hidden,), alpha=1e-3, max_iter=2000, tol=1e-5, n_iter_no_change=20, random_state=seed).fit((X - mean) / scale, y)
+    return LayoutCheck(mean, scale, net.coefs_, net.intercepts_, n_xrays=len(x), n_changed=len(c), hidden=hidden, epochs=int(net.n_iter_))
+
 # %% ../nbs/08a_ood.ipynb #5b8f8d39
 OOD_METHOD = 'mahalanobis distance of the pooled features to the nearest class mean of the training X-rays, or a colour picture'
 
 class OODCheck:
-    "How unlike the training X-rays an image is (`score`), and whether it is like them at all (`in_distribution`)"
+    "How unlike the training X-rays an image is (`score`: 1 is the threshold), and whether it is like them at all (`in_distribution`)"
     def __init__(self, means, # (classes, k) class means of the training features
                  precision, # (k, k) the inverse of their shared, shrunk covariance
-                 threshold:float=math.inf, # scores above it are flagged (`flag_threshold` on validation X-rays)
+                 threshold:float=math.inf, # distances above it are flagged (`flag_threshold` on validation X-rays)
                  colour_limit:float=COLOUR_LIMIT, # images more colourful than this are flagged
+                 layout:LayoutCheck|dict|None=None, # the layout check (`fit_layout_check`) or its `to_json` dict; None: none (a check made before it)
                  **info, # what it was fitted on, kept in `model.json` as it is
                 ):
         self.means, self.precision = np.asarray(means, dtype=np.float64), np.asarray(precision, dtype=np.float64)
         self.threshold, self.colour_limit, self.info = float(threshold), float(colour_limit), info
+        self.layout = LayoutCheck.from_json(layout) if isinstance(layout, dict) else layout
         k = self.means.shape[-1] if self.means.ndim == 2 else -1
         if self.means.ndim != 2 or self.precision.shape != (k, k):
             raise PneumoError(f"the check needs means of shape (classes, k) and a (k, k) precision, not {self.means.shape} and {self.precision.shape}")
-        if not (np.isfinite(self.means).all() and np.isfinite(self.precision).all()) or math.isnan(self.threshold) or not 0 <= self.colour_limit <= 1:
-            raise PneumoError("the check's means, precision, threshold and colour limit must be numbers (the colour limit in [0, 1])")
+        if not (np.isfinite(self.means).all() and np.isfinite(self.precision).all()) or not self.threshold > 0 or not 0 <= self.colour_limit <= 1:
+            raise PneumoError("the check's means, precision, threshold and colour limit must be numbers (the threshold above 0, the colour limit in [0, 1])")
 
     @property
     def n_features(self) -> int: return self.means.shape[1]
-    def score(self, features) -> np.ndarray:
+    def distance(self, features) -> np.ndarray:
         "The Mahalanobis distance of each row of `features` to the nearest class mean"
         f = np.asarray(features)
         if f.ndim != 2 or f.shape[1] != self.n_features:
             raise PneumoError(f"the check was fitted on {self.n_features} features, and the network gives {f.shape[-1]}: model.json belongs to another network")
         return mahalanobis_score(f, self.means, self.precision)
-    def in_distribution(self, scores, colour) -> np.ndarray:
-        "True for each image whose score is at most the threshold and which is gray"
-        return (np.asarray(scores) <= self.threshold) & (np.asarray(colour) <= self.colour_limit)
+    def score(self, features, # (n, k) the network's features
+              thumbs=None, # (n, 64) `layout_thumbnail`s, for a check with a layout part
+             ) -> np.ndarray:
+        "Each image's `distance` as a share of its threshold, or its layout score as a share of the layout threshold, whichever is larger: above 1 is flagged"
+        s = self.distance(features) / self.threshold
+        if self.layout is None: return s
+        if thumbs is None: raise PneumoError("the check has a layout part, which needs the thumbnails of the images (`layout_thumbnail`)")
+        return np.maximum(s, self.layout.score(thumbs) / self.layout.threshold)
+    def in_distribution(self, scores, # from `score`
+                        colour, # from `colourfulness`
+                       ) -> np.ndarray:
+        "True for each image whose score is at most 1 and which is gray"
+        return (np.asarray(scores) <= 1) & (np.asarray(colour) <= self.colour_limit)
 
     def to_json(self) -> dict:
         "Plain numbers and lists for `model.json` (never a pickle)"
         r = lambda a: [[float(f'{v:.6g}') for v in row] for row in np.asarray(a, dtype=np.float64)]   # 6 digits: ample for a distance, and a third of the text
         return dict(method=OOD_METHOD, threshold=self.threshold, colour_limit=self.colour_limit, **self.info,
-                    means=r(self.means), precision=r(self.precision))
+                    **({'layout': self.layout.to_json()} if self.layout else {}), means=r(self.means), precision=r(self.precision))
+    def summary(self) -> dict:
+        "`to_json` without its arrays: what `metrics.json` and the model card say of it"
+        d = {k: v for k, v in self.to_json().items() if k not in ('means', 'precision', 'layout')}
+        return d | ({'layout': {k: v for k, v in self.layout.to_json().items() if k not in ('mean', 'scale', 'weights', 'biases')}} if self.layout else {})
     @classmethod
     def from_json(cls, d:dict, # the `ood` entry of `model.json`
                  ) -> OODCheck:
@@ -142,34 +252,44 @@ class OODCheck:
         if not isinstance(d, dict) or d.get('method') != OOD_METHOD:
             raise PneumoError(f"the out-of-distribution check must be a dict with method {OOD_METHOD!r}")
         if missing := [k for k in ('means', 'precision', 'threshold') if k not in d]: raise PneumoError(f"the check lacks {', '.join(missing)}")
-        info = {k: v for k, v in d.items() if k not in ('method', 'means', 'precision', 'threshold', 'colour_limit')}
-        try: return cls(d['means'], d['precision'], d['threshold'], d.get('colour_limit', COLOUR_LIMIT), **info)
+        info = {k: v for k, v in d.items() if k not in ('method', 'means', 'precision', 'threshold', 'colour_limit', 'layout')}
+        try: return cls(d['means'], d['precision'], d['threshold'], d.get('colour_limit', COLOUR_LIMIT), d.get('layout'), **info)
         except PneumoError: raise   # a shape or a value out of range: its own message
         except (ValueError, TypeError) as e: raise PneumoError(f"the check holds something other than numbers ({e})") from None
 
     def __repr__(self):
-        return f"OODCheck({self.n_features} features, {len(self.means)} classes, threshold={self.threshold:.2f}, colour_limit={self.colour_limit})"
+        return (f"OODCheck({self.n_features} features, {len(self.means)} classes, threshold={self.threshold:.2f}, "
+                f"{'layout threshold=' + format(self.layout.threshold, '.3g') if self.layout else 'no layout part'}, colour_limit={self.colour_limit})")
 
 # %% ../nbs/08a_ood.ipynb #292854c9
 def fit_ood_check(pred, # an `XRayPredictor`: the check reads its network's features
                   train_files:list, # the training X-rays, whose features it learns
                   train_labels:list, # the class of each (a mean for each class)
-                  valid_files:list, # the validation X-rays, which set its threshold
-                  share:float=0.01, # the most of the validation X-rays it may flag
+                  valid_files:list, # the validation X-rays, which set its thresholds
+                  share:float=0.01, # the most of the validation X-rays it may flag: half of it for each part
                   bs:int|None=None, # images per batch
+                  n_changed:int=1500, # training X-rays the layout part learns changed (`change_xray`, four ways each)
+                  seed:int=0, # draws them and their changes, and seeds the layout network
                  ) -> pd.DataFrame:
-    "Fit `pred`'s out-of-distribution check (`pred.ood`) on the training X-rays, with its threshold flagging at most `share` of the validation X-rays; the validation X-rays' `ood_score` and `in_distribution`"
+    "Fit `pred`'s out-of-distribution check (`pred.ood`) on the training X-rays, with its thresholds flagging at most `share` of the validation X-rays; the validation X-rays' `ood_score` and `in_distribution`"
     pred.ood = None   # the features, not an older check, are what is fitted
-    tr = pred.file_outputs(list(train_files), bs=bs, progress=False, features=True)
+    train_files = list(train_files)
+    tr = pred.file_outputs(train_files, bs=bs, progress=False, features=True)
     if tr.get('features') is None: raise PneumoError(f"{pred.arch or type(pred.model).__name__} has no linear last layer whose input the check could read")
     ok = tr['error'] == ''
     stats = fit_mahalanobis(tr['features'][ok], np.asarray(train_labels)[ok])
-    check = OODCheck(stats['means'], stats['precision'], classes=stats['classes'], shrinkage=round(stats['shrinkage'], 4), n_train=int(ok.sum()))
-    check = OODCheck.from_json(check.to_json())   # as model.json will hold it: the threshold is set on the numbers every form reads
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(np.flatnonzero(ok), min(n_changed, int(ok.sum())), replace=False)
+    changed = np.concatenate([layout_thumbnail(pred.prepare(c)[None]) for i in pick for c in change_xray(pred.read(train_files[i]), rng).values()])
+    layout = fit_layout_check(tr['layout'][ok], changed, seed=seed)
+    check = OODCheck(stats['means'], stats['precision'], layout=layout, classes=stats['classes'], shrinkage=round(stats['shrinkage'], 4), n_train=int(ok.sum()))
+    check = OODCheck.from_json(check.to_json())   # as model.json will hold it: the thresholds are set on the numbers every form reads
     va = pred.file_outputs(list(valid_files), bs=bs, progress=False, features=True)
     vok = va['error'] == ''
-    scores = np.where(vok, check.score(va['features']), np.nan)
-    check.threshold = flag_threshold(scores[vok], share) * (1 + 1e-4)   # a hair above, so that the float rounding of another form (onnxruntime) moves no validation X-ray across it
+    hair = 1 + 1e-4   # a hair above, so that the float rounding of another form (onnxruntime) moves no validation X-ray across it
+    check.threshold = flag_threshold(check.distance(va['features'][vok]), share / 2) * hair
+    check.layout.threshold = flag_threshold(check.layout.score(va['layout'][vok]), share / 2) * hair
+    scores = np.where(vok, check.score(va['features'], va['layout']), np.nan)
     inside = check.in_distribution(scores, va['colour'])
     check.info.update(n_valid=int(vok.sum()), valid_flagged=round(float(1 - inside[vok].mean()), 4), share=share)
     pred.ood = check
@@ -194,10 +314,12 @@ def flagged_report(table:pd.DataFrame, # `path` and `in_distribution` of each X-
 # %% ../nbs/08a_ood.ipynb #f6022e78
 def ood_words(o:dict, # the `ood` entry of a run's `metrics.json`
              ) -> str:
-    "The check in one sentence: its threshold and the share of validation X-rays it flags"
+    "The check in one sentence: its thresholds and the share of validation X-rays it flags"
     v = o['valid']['all']
+    layout = (f", laid out as a changed X-ray (a layout score above {o['layout']['threshold']:.3g}, from a small network taught "
+              f"{o['layout']['n_xrays']:,} training X-rays against {o['layout']['n_changed']:,} changed ones)") if o.get('layout') else ''
     return (f"flags {v['flagged']} of {v['n_images']} validation X-rays ({v['share']:.1%}): above a Mahalanobis distance of "
-            f"{o['threshold']:.1f} to the training X-rays' features ({o['n_train']:,} X-rays), or in colour")
+            f"{o['threshold']:.1f} to the training X-rays' features ({o['n_train']:,} X-rays){layout}, or in colour")
 
 # %% ../nbs/08a_ood.ipynb #cd96440a
 PHOTOGRAPHS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'motorcycle_left', 'hubble_deep_field', 'retina', 'camera', 'moon', 'coins', 'horse', 'page', 'text', 'brick', 'grass', 'gravel')   # scikit-image's gallery: colour and gray
@@ -245,15 +367,8 @@ def other_modalities() -> dict:
 
 def changed_xrays(files:list, # chest X-ray files
                  ) -> dict:
-    "Each of `files` changed so that it is no longer what the model saw: negative, upside down, sideways, one corner blown up"
-    out = {}
-    for f in files:
-        im = load_xray(f).convert('L'); w, h = im.size; stem = Path(f).stem
-        out[f'{stem}, negative'] = ImageOps.invert(im)
-        out[f'{stem}, upside down'] = im.transpose(Image.Transpose.ROTATE_180)
-        out[f'{stem}, sideways'] = im.transpose(Image.Transpose.ROTATE_90)
-        out[f'{stem}, corner blown up'] = im.crop((0, 0, w // 3, h // 3)).resize((w, h), Image.Resampling.BICUBIC)
-    return out
+    "Each of `files` changed so that it is no longer what the model saw (`change_xray`'s fixed changes), named by file and change"
+    return {f'{Path(f).stem}, {k}': im for f in files for k, im in change_xray(load_xray(f)).items()}
 
 OOD_KINDS = ('drawn', 'photograph', 'other modality', 'changed X-ray')
 

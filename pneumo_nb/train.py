@@ -280,7 +280,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
             label = TASKS[cfg.task]
             checked = fit_ood_check(pred, dls.train_ds.items.path, dls.train_ds.items[label], items.path)
             learn.ood = pred.ood.to_json()   # into the pickle too
-            res['ood'] = {k: v for k, v in learn.ood.items() if k not in ('means', 'precision')} | {'valid': flagged_report(checked, items[label])}
+            res['ood'] = pred.ood.summary() | {'valid': flagged_report(checked, items[label])}
         res['seconds'] = round(time.perf_counter() - start, 1)   # so far: the stress test adds to it
         if first_process: _write_run(learn, pred, res, out)
     if cfg.stress and first_process and two_classes:   # after the model is safe on disk: a failure here loses nothing
