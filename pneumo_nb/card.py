@@ -57,13 +57,16 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
              f"- Split: {metrics['split']}; {metrics['n_train']:,} training and {metrics['n_valid']:,} validation X-rays. "
              "No patient is on both sides. The official test split was not used to choose anything.", '',
              '## Training', '',
-             f"- Recipe: {c['epochs']} epoch{'s' * (c['epochs'] != 1)} of one-cycle training at batch size {c['bs']}, learning rate {metrics['lr']:.2e}"
-             f" ({'given' if c.get('lr') else 'from lr_find'}); augmentation "
+             f"- Recipe: {c['epochs']} epoch{'s' * (c['epochs'] != 1)} of one-cycle training at batch size {c['bs']}, "
+             + (f"learning rate {metrics['lr']:.2e}" if not (ens and ens.get('lrs')) else f"learning rates {', '.join(f'{v:.2e}' for v in ens['lrs'])}")
+             + f" ({'given' if c.get('lr') else 'from lr_find'}); augmentation "
              + (f"zoom {c['min_zoom']}-{c['max_zoom']}, rotation {c['max_rotate']} degrees, aspect {c['max_aspect']}, lighting {c['max_lighting']}"
                 if c.get('augment') else 'none')
              + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
              f"weight decay {c.get('wd')}; " + (f"seeds {', '.join(map(str, ens['seeds']))}, one per member, on one patient split." if ens else f"seed {c['seed']}."),
-             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; {metrics['seconds']:.0f} s on {metrics['device']}" + (f" ({metrics['numerics']})" if metrics.get('numerics') else '') + '.',
+             f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; "
+             + (f"{ens['members_seconds']:.0f} s of training in all, and {metrics['seconds']:.0f} s to make the ensemble, on {metrics['device']}" if ens
+                else f"{metrics['seconds']:.0f} s on {metrics['device']}") + (f" ({metrics['numerics']})" if metrics.get('numerics') else '') + '.',
              f"- Operating threshold: {metrics['threshold_rule']}.", '',
              '## Performance on the validation patients', '',
              f"At the operating threshold {metrics['threshold']:.3f}, with 95% intervals from a bootstrap over patients. These "
@@ -75,7 +78,7 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
         auc = [f['ROC AUC'] for f in figs.values()]
         lines += ['## Members', '',
                   f"- {len(ens['members'])} runs, {ens['members_seconds']:.0f} s of training in all; their ROC AUC on the same validation patients "
-                  f"runs from {min(auc):.3f} to {max(auc):.3f} (the spread between seeds), the ensemble's is {at.get('roc_auc', float('nan')):.3f}.",
+                  f"runs from {min(auc):.4f} to {max(auc):.4f} (the spread between seeds), the ensemble's is {at.get('roc_auc', float('nan')):.4f}.",
                   "- The calibration, the threshold and the out-of-distribution check were fitted on the ensemble's own validation predictions.", '']
     if cal := metrics.get('calibration'):
         cv, m = cal['cross_validation'], cal['method']

@@ -157,7 +157,7 @@ def fit_ensemble(runs:list, # `pneumo-train` output folders (or their model.pth)
            'best_epoch': ', '.join(str(m.get('best_epoch')) for m in metrics), 'device': str(pred.device), 'numerics': 'fp32',
            'config': cfg, 'calibration': {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)},
            'ood': pred.ood.summary() | {'valid': flagged_report(checked, valid.label.values)},
-           'ensemble': dict(members=[str(r) for r in runs], combine=combine, seeds=[m.get('config', {}).get('seed') for m in metrics],
+           'ensemble': dict(members=[str(r) for r in runs], combine=combine, seeds=[m.get('config', {}).get('seed') for m in metrics], lrs=[m.get('lr') for m in metrics],
                             members_seconds=round(sum(m.get('seconds') or 0 for m in metrics), 1),
                             member_figures={str(r): run_figures(m) for r, m in zip(runs, metrics) if m})}
     def write(onnx:bool=True):
