@@ -26,7 +26,7 @@ Reads the run's `split.csv` (its training and validation X-rays) and its `model.
 
 With `--record FILE` the result is written to FILE with the machine and the date.
 """
-import argparse, json, sys, tempfile, time, warnings
+import argparse, json, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import ImageOps
@@ -34,7 +34,7 @@ from sklearn.metrics import roc_auc_score
 from pneumo_nb.cli import quiet_library_warnings
 quiet_library_warnings()
 from pneumo_nb.inference import load_model, stack_xrays
-from pneumo_nb.ood import (ood_examples, OOD_KINDS, CHANGES, change_xray, layout_thumbnail, energy_score, max_logit_score, max_softmax_score,
+from pneumo_nb.ood import (ood_examples, OOD_KINDS, CHANGES, change_xray, energy_score, max_logit_score, max_softmax_score,
                            fit_mahalanobis, mahalanobis_score, flag_threshold, flagged_report, fit_ood_check)
 from provenance import provenance, write_json
 

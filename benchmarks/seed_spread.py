@@ -34,7 +34,7 @@ from pneumo_nb.inference import load_model
 from pneumo_nb.metrics import calibrate, fit_calibration
 from pneumo_nb.stress import stress_tables
 from pneumo_nb.train import operating_threshold
-from pneumo_nb.ensemble import spread_table, ablation_metrics
+from pneumo_nb.ensemble import spread_table
 from provenance import provenance, write_json, append_jsonl
 from recipe_ablations import score_record, valid_table
 

@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/ensemble.html.md"""
 
 # %% ../nbs/09c_ensemble.ipynb #312e4ef5
 from __future__ import annotations
-import json, shutil, time, warnings
+import json, time, warnings
 from pathlib import Path
 from fastcore.basics import ifnone
 import numpy as np, pandas as pd
@@ -14,7 +14,7 @@ from .config import PneumoError, TrainConfig
 from .data import load_split, sample_path
 from .images import write_atomic
 from .metrics import scores_at, fit_calibration, calibrate, calibration_scores
-from .models import XRayEnsemble, COMBINES
+from .models import XRayEnsemble
 from .inference import XRayPredictor, load_model, model_file_kind, ModelFileError
 from .evaluate import series_report, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json
