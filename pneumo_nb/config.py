@@ -87,7 +87,7 @@ def _alternatives(options:tuple, optional:bool=False) -> str:
 class TrainConfig:
     "Every choice of a training run; the defaults are the recommended from-scratch recipe"
     data: str|None = None       # dataset root holding train/ (default: the bundled sample)
-    arch: str = 'xray_cnn'      # architecture: xray_cnn, xresnet18/34/50, resnet18/34/50, vgg16_bn, vgg19_bn, squeezenet1_1, or a timm name
+    arch: str = 'xray_cnn'      # architecture: xray_cnn, xray_cnn_deep, xresnet18/34/50, resnet18/34/50, vgg16_bn, vgg19_bn, squeezenet1_1, or a timm name
     pretrained: bool|None = None  # start from ImageNet weights (default: yes for pretrainable architectures)
     size: int = 128             # images are resized to size x size pixels
     epochs: int = 16            # epochs of one-cycle training (pretrained: unfrozen epochs after 1 frozen)

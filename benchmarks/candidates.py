@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""A candidate recipe against the default, seed by seed, on the report half of the validation patients.
+
+    python benchmarks/candidates.py --data PATH/chest_xray --name 'NAME' --runs RUN_A RUN_B RUN_C \\
+        --baseline nbs/runs/xray_cnn nbs/runs/seed1 nbs/runs/seed2 [--record FILE]
+
+Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each: `--runs` of the candidate,
+`--baseline` of the recipe it must beat. For each run the script predicts every validation X-ray as it is and under
+each change of the stress test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it
+with `recipe_ablations.score_record`. A run already scored (a line of `--results` with its config and threshold) is read
+back, not predicted again; a new candidate run is appended there, as `NAME, seed S`.
+
+Each figure is taken as the protocol of tutorial 8 wants it: the threshold chosen on half 0 of the validation
+patients, the figures reported on half 1 (ROC AUC, sensitivity, specificity, each series), and the stress test of
+framing as `pneumo-train` ran it on all the validation patients. For every figure it gives each recipe's mean, lowest
+and highest value, and `beats` both ways: the candidate counts as better (or worse) only when the means differ by more
+than the spread between seeds of either recipe. A candidate is adopted when it is better on ROC AUC or NORMAL2
+specificity, worse on nothing, and its stress test of framing passes for every seed. The official test split is never
+read.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT/'benchmarks'))
+from pneumo_nb.cli import quiet_library_warnings
+quiet_library_warnings()
+from pneumo_nb.metrics import calibrate
+from pneumo_nb.stress import STRESS_TESTS
+from pneumo_nb.ensemble import run_figures, beats
+from provenance import provenance, write_json, append_jsonl
+from recipe_ablations import score_record, valid_table
+from seed_spread import raw_tables
+
+HALF = 'choose on 0, report on 1'   # choose the threshold on half 0, report on half 1
+DECIDE = ('report: ROC AUC', 'report: NORMAL2 specificity')   # what a candidate must raise
+HIGHER = {'stress: worst change in sensitivity': True, 'stress: worst change in specificity': True}   # closer to 0 or above is better
+
+
+def scored(run:Path, name:str, t:pd.DataFrame, results:Path) -> dict:
+    "The ablation record of `run`: read back from `results` when a line has its config and threshold, else scored and appended"
+    m = json.loads((run/'metrics.json').read_text())
+    if results.exists():
+        for line in results.read_text().splitlines():
+            rec = json.loads(line)
+            if rec.get('config') == m['config'] and rec.get('run_threshold') == m['threshold']: return rec
+    raw = raw_tables(run, list(t.path))
+    probs = pd.DataFrame(calibrate(raw.values.ravel(), m.get('calibration')).reshape(raw.shape), columns=raw.columns)
+    rec = score_record(f"{name}, seed {m['config']['seed']} (pneumo-train, {time.strftime('%Y-%m-%d')})", t, probs[['clean', *STRESS_TESTS]])
+    rec = dict(rec, config=m['config'], train_seconds=m['seconds'], numerics=m.get('numerics'), run_threshold=m['threshold'],
+               **provenance(device=m['device']))
+    append_jsonl(results, rec)
+    return rec
+
+
+def figures(run:Path, rec:dict) -> dict:
+    "The figures of one run: the report half (threshold chosen on the other half), the stress test, the time"
+    m = json.loads((run/'metrics.json').read_text())
+    h = rec['halves'][HALF]
+    out = {f'report: {k}': h['report'][k] for k in ('roc_auc', 'sensitivity', 'specificity')}
+    out = {k.replace('roc_auc', 'ROC AUC'): v for k, v in out.items()}
+    out |= {f"report: {s} {v['measure']}": v['value'] for s, v in h['report_by_series'].items()}
+    out |= {k: v for k, v in run_figures(m).items() if k.startswith('stress') or k == 'ROC AUC'}
+    out['all validation: ROC AUC'] = out.pop('ROC AUC')
+    out['training seconds'] = m['seconds']
+    return out
+
+
+def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
+    "Mean, lowest and highest of each figure for both recipes, and whether the candidate is better or worse beyond the spread"
+    rows = {}
+    for f in cand.index:
+        if f == 'training seconds' or f not in base.index: continue
+        c, b = cand.loc[f].values, base.loc[f].values
+        hib = HIGHER.get(f, True)
+        rows[f] = {'baseline mean': b.mean(), 'baseline range': f'{b.min():.4f} to {b.max():.4f}',
+                   'candidate mean': c.mean(), 'candidate range': f'{c.min():.4f} to {c.max():.4f}',
+                   'better': beats(c, b, hib), 'worse': beats(b, c, hib)}
+    return pd.DataFrame(rows).T
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--runs', type=Path, nargs='+', required=True, help="the candidate's pneumo-train runs (one seed each)")
+    p.add_argument('--baseline', type=Path, nargs='+', required=True, help="the baseline's runs on the same split")
+    p.add_argument('--data', type=Path, required=True, help='the dataset root they trained on')
+    p.add_argument('--name', required=True, help='the candidate recipe, for the records')
+    p.add_argument('--baseline-name', default='default recipe')
+    p.add_argument('--results', type=Path, default=ROOT/'benchmarks/results/recipe_ablations.jsonl')
+    p.add_argument('--record', type=Path, default=None, help='also write the whole result to this JSON file (one key per candidate)')
+    a = p.parse_args()
+    for r in [*a.runs, *a.baseline]:
+        if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
+    t = valid_table(a.baseline[0], str(a.data))
+    splits = {r: (r/'split.csv').read_text() for r in [*a.runs, *a.baseline]}
+    if len(set(splits.values())) > 1: sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
+    tabs = {}
+    for name, runs in ((a.baseline_name, a.baseline), (a.name, a.runs)):
+        cols = {}
+        for run in runs:
+            s = time.perf_counter()
+            rec = scored(run, name, t, a.results)
+            cols[f"seed {json.loads((run/'metrics.json').read_text())['config']['seed']}"] = figures(run, rec)
+            print(f'{run}: scored in {time.perf_counter() - s:.0f} s', flush=True)
+        tabs[name] = pd.DataFrame(cols)
+    table = compare(tabs[a.name], tabs[a.baseline_name])
+    stress_ok = bool((tabs[a.name].loc['stress: every change passes'] == 1).all())
+    better = [f for f in DECIDE if table.loc[f, 'better']]
+    worse = [f for f in table.index if table.loc[f, 'worse']]
+    adopt = bool(better and not worse and stress_ok)
+    verdict = (f"adopt: better on {', '.join(better)}" if adopt else
+               'keep the baseline: ' + '; '.join(filter(None, [
+                   f"better on {', '.join(better)}" if better else f"better on neither {' nor '.join(DECIDE)} by more than the spread",
+                   f"worse on {', '.join(worse)}" if worse else '',
+                   '' if stress_ok else 'the stress test of framing fails for some seed'])))
+    pd.set_option('display.width', 200)
+    for name, tab in tabs.items(): print(f'\n{name}\n' + tab.round(4).to_string())
+    print('\n' + table.to_string(float_format=lambda v: f'{v:.4f}'))
+    print('\n' + verdict)
+    res = dict(candidate=a.name, baseline=a.baseline_name, runs=[str(r) for r in a.runs], baseline_runs=[str(r) for r in a.baseline],
+               half=HALF, n_valid=len(t), figures={k: json.loads(v.round(4).to_json()) for k, v in tabs.items()},
+               comparison=json.loads(table.to_json(orient='index')), stress_passes_every_seed=stress_ok, verdict=verdict, adopt=adopt,
+               **provenance(), command='python benchmarks/candidates.py ' + ' '.join(sys.argv[1:]))
+    if a.record:
+        old = json.loads(a.record.read_text()) if a.record.exists() else {}
+        write_json(a.record, old | {a.name: res})
