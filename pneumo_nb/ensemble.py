@@ -6,21 +6,19 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/ensemble.html.md"""
 
 # %% ../nbs/09c_ensemble.ipynb #312e4ef5
 from __future__ import annotations
-import json, time, warnings
+import json, time
 from pathlib import Path
 from fastcore.basics import ifnone
 import numpy as np, pandas as pd
 from .config import PneumoError, TrainConfig
 from .data import load_split, sample_path
-from .images import write_atomic
 from .metrics import scores_at, fit_calibration, calibrate, calibration_scores
 from .models import XRayEnsemble
 from .inference import XRayPredictor, load_model, model_file_kind, ModelFileError
 from .evaluate import series_report, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json
 from .ood import fit_ood_check, flagged_report
-from .card import write_model_card
-from .train import operating_threshold, _rule
+from .train import operating_threshold, _rule, export_onnx_or_warn, _write_metrics
 
 # %% auto #0
 __all__ = ['MEMBER_SETTINGS', 'run_figures', 'ablation_metrics', 'spread_table', 'beats', 'member_predictor',
@@ -162,15 +160,10 @@ def fit_ensemble(runs:list, # `pneumo-train` output folders (or their model.pth)
                             member_figures={str(r): run_figures(m) for r, m in zip(runs, metrics) if m})}
     def write(onnx:bool=True):
         pred.export_weights(out/'model.pth')
-        if onnx:
-            try: pred.export_onnx(out/'model.onnx')
-            except Exception as e:   # a network the ONNX exporter cannot translate keeps its weights-only form
-                (out/'model.onnx').unlink(missing_ok=True)   # not an earlier ensemble's
-                warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {str(e).strip().splitlines()[0][:200]})")
+        if onnx: export_onnx_or_warn(pred, out/'model.onnx')   # a network the exporter cannot translate keeps its weights-only form
         split.to_csv(out/'split.csv', index=False)
         res['seconds'] = round(time.perf_counter() - start, 1)
-        write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
-        write_model_card(out, res)
+        _write_metrics(out, res)
     write()   # the ensemble is safe on disk before the stress test
     if stress:
         stressed, boxed = stress_tables(_stress_predictor(pred, out), files, clean=p)

@@ -31,7 +31,8 @@ from .ood import fit_ood_check, flagged_report, ood_words, last_linear
 # %% auto #0
 __all__ = ['run_pretrained', 'config_dls', 'config_learner', 'plain_output', 'EpochLines', 'find_lr', 'SafeSaveModel',
            'StopOnInterrupt', 'training_callbacks', 'read_history', 'plot_training_curves', 'validation_predictions',
-           'validation_scores', 'operating_threshold', 'train_xray', 'summary_table', 'same_recipe', 'trained_run']
+           'validation_scores', 'operating_threshold', 'export_onnx_or_warn', 'train_xray', 'summary_table',
+           'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def run_pretrained(cfg:TrainConfig) -> bool:
@@ -211,17 +212,28 @@ class _Phases(dict):
             self[name] = round(self.get(name, 0) + time.perf_counter() - t, 1)
             if self.say: print(f'{name}: {time.perf_counter() - t:.1f} s', flush=True)
 
+def export_onnx_or_warn(pred:XRayPredictor, # the model to write
+                        fname:Path, # where: the run's model.onnx
+                       ) -> bool:
+    "Write `pred` to `fname` in ONNX; when the exporter cannot translate the network, warn (naming the file and why) and remove an older file there: the other forms stand"
+    try: pred.export_onnx(fname); return True
+    except Exception as e:
+        Path(fname).unlink(missing_ok=True)   # not an earlier run's
+        why = (re.sub(r'\x1b\[[0-9;]*m', '', str(e)).strip().splitlines() or [''])[0][:200]   # the exporter colours its messages
+        warnings.warn(f"{fname} was not written: the ONNX exporter failed ({type(e).__name__}: {why})")
+        return False
+
+def _write_metrics(out:Path, res:dict):
+    "`metrics.json` (through a temporary file) and the model card"
+    write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
+    write_model_card(out, res)
+
 def _write_run(learn:Learner, pred:XRayPredictor, res:dict, out:Path):
     "Write the model in its three forms and `metrics.json` into `out`"
     export_learner(learn, 'model.pkl')   # into learn.path, which is `out`
     pred.export_weights(out/'model.pth')
-    try: pred.export_onnx(out/'model.onnx')
-    except Exception as e:   # a network the ONNX exporter cannot translate keeps its other forms
-        (out/'model.onnx').unlink(missing_ok=True)   # not an earlier run's
-        why = re.sub(r'\x1b\[[0-9;]*m', '', str(e).strip()).splitlines()[0][:200]   # the exporter colours its messages
-        warnings.warn(f"{out/'model.onnx'} was not written: the ONNX exporter failed ({type(e).__name__}: {why})")
-    write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
-    write_model_card(out, res)
+    export_onnx_or_warn(pred, out/'model.onnx')
+    _write_metrics(out, res)
 
 def _stress_predictor(pred:XRayPredictor, out:Path) -> XRayPredictor:
     "On a CPU, the model.onnx just written, run by onnxruntime when it is installed (about twice as fast there, the same probabilities within 1e-6); else `pred`"
@@ -301,8 +313,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
         res['by_series'] = series_report(y, p, items.path, res['threshold'], items.patient.values)
     res['seconds'] = round(time.perf_counter() - start, 1)
     if first_process:
-        write_atomic(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=2)))
-        write_model_card(out, res)
+        _write_metrics(out, res)
         if len(history):
             fig = plot_training_curves(history, f'{cfg.arch}, {cfg.size}px'); fig.savefig(out/'curves.png', dpi=100); plt.close(fig)
         if show: print(_summary_text(res))
