@@ -93,6 +93,10 @@ if __name__ == '__main__':
     a = p.parse_args()
     for r in [*a.runs, *a.baseline]:
         if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
+    for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)):
+        seeds = [json.loads((r/'metrics.json').read_text())['config']['seed'] for r in runs]
+        if len(set(seeds)) < 2 or len(set(seeds)) < len(seeds):
+            sys.exit(f"{flag}: give at least two runs of different seeds (a spread needs them), not seeds {seeds}")
     t = valid_table(a.baseline[0], str(a.data))
     splits = {r: (r/'split.csv').read_text() for r in [*a.runs, *a.baseline]}
     if len(set(splits.values())) > 1: sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
