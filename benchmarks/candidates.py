@@ -20,7 +20,7 @@ read.
 """
 import argparse, json, sys, time
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,12 +36,11 @@ from seed_spread import raw_tables
 
 HALF = 'choose on 0, report on 1'   # choose the threshold on half 0, report on half 1
 DECIDE = ('report: ROC AUC', 'report: NORMAL2 specificity')   # what a candidate must raise
-HIGHER = {'stress: worst change in sensitivity': True, 'stress: worst change in specificity': True}   # closer to 0 or above is better
+# every figure compared is better higher: the stress test's worst changes too (nearer 0, or above it)
 
 
-def scored(run:Path, name:str, t:pd.DataFrame, results:Path) -> dict:
-    "The ablation record of `run`: read back from `results` when a line has its config and threshold, else scored and appended"
-    m = json.loads((run/'metrics.json').read_text())
+def scored(run:Path, m:dict, name:str, t:pd.DataFrame, results:Path) -> dict:
+    "The ablation record of `run` (its metrics.json `m`): read back from `results` when a line has its config and threshold, else scored and appended"
     if results.exists():
         for line in results.read_text().splitlines():
             rec = json.loads(line)
@@ -55,17 +54,13 @@ def scored(run:Path, name:str, t:pd.DataFrame, results:Path) -> dict:
     return rec
 
 
-def figures(run:Path, rec:dict) -> dict:
-    "The figures of one run: the report half (threshold chosen on the other half), the stress test, the time"
-    m = json.loads((run/'metrics.json').read_text())
-    h = rec['halves'][HALF]
-    out = {f'report: {k}': h['report'][k] for k in ('roc_auc', 'sensitivity', 'specificity')}
-    out = {k.replace('roc_auc', 'ROC AUC'): v for k, v in out.items()}
+def figures(m:dict, rec:dict) -> dict:
+    "The figures of one run (its metrics.json `m`, its record `rec`): the report half (threshold chosen on the other half), the stress test, the time"
+    h, every = rec['halves'][HALF], run_figures(m)
+    out = {f'report: {name}': h['report'][k] for k, name in (('roc_auc', 'ROC AUC'), ('sensitivity', 'sensitivity'), ('specificity', 'specificity'))}
     out |= {f"report: {s} {v['measure']}": v['value'] for s, v in h['report_by_series'].items()}
-    out |= {k: v for k, v in run_figures(m).items() if k.startswith('stress') or k == 'ROC AUC'}
-    out['all validation: ROC AUC'] = out.pop('ROC AUC')
-    out['training seconds'] = m['seconds']
-    return out
+    out |= {k: v for k, v in every.items() if k.startswith('stress')}
+    return out | {'all validation: ROC AUC': every['ROC AUC'], 'training seconds': m['seconds']}
 
 
 def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
@@ -74,10 +69,9 @@ def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
     for f in cand.index:
         if f == 'training seconds' or f not in base.index: continue
         c, b = cand.loc[f].values, base.loc[f].values
-        hib = HIGHER.get(f, True)
         rows[f] = {'baseline mean': b.mean(), 'baseline range': f'{b.min():.4f} to {b.max():.4f}',
                    'candidate mean': c.mean(), 'candidate range': f'{c.min():.4f} to {c.max():.4f}',
-                   'better': beats(c, b, hib), 'worse': beats(b, c, hib)}
+                   'better': beats(c, b), 'worse': beats(b, c)}
     return pd.DataFrame(rows).T
 
 
@@ -93,8 +87,9 @@ if __name__ == '__main__':
     a = p.parse_args()
     for r in [*a.runs, *a.baseline]:
         if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
+    metrics = {r: json.loads((r/'metrics.json').read_text()) for r in [*a.runs, *a.baseline]}
     for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)):
-        seeds = [json.loads((r/'metrics.json').read_text())['config']['seed'] for r in runs]
+        seeds = [metrics[r]['config']['seed'] for r in runs]
         if len(set(seeds)) < 2 or len(set(seeds)) < len(seeds):
             sys.exit(f"{flag}: give at least two runs of different seeds (a spread needs them), not seeds {seeds}")
     t = valid_table(a.baseline[0], str(a.data))
@@ -105,8 +100,8 @@ if __name__ == '__main__':
         cols = {}
         for run in runs:
             s = time.perf_counter()
-            rec = scored(run, name, t, a.results)
-            cols[f"seed {json.loads((run/'metrics.json').read_text())['config']['seed']}"] = figures(run, rec)
+            rec = scored(run, metrics[run], name, t, a.results)
+            cols[f"seed {metrics[run]['config']['seed']}"] = figures(metrics[run], rec)
             print(f'{run}: scored in {time.perf_counter() - s:.0f} s', flush=True)
         tabs[name] = pd.DataFrame(cols)
     table = compare(tabs[a.name], tabs[a.baseline_name])
