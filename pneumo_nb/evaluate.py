@@ -13,12 +13,12 @@ import matplotlib.pyplot as plt
 from sklearn.metrics import classification_report, RocCurveDisplay
 from sklearn.calibration import CalibrationDisplay
 from scipy.stats import rankdata, norm
-from fastcore.basics import ifnone
+from fastcore.basics import ifnone, chunked
 from .config import PneumoError, check_number, POSITIVE_INT
 from .data import (CLASSES, SPLITS, LayoutError, PatientIdError, image_files, check_class_folders, patient_id,
                             pneumonia_cause, refuse_bad_images, xray_series, SERIES)
 from .images import write_atomic
-from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, check_pair, check_probability, calibration_scores)
+from .metrics import (MEASURES, clinical_scores, confusion_table, scores_at, weighted_scores, check_pair, check_probability, calibration_scores)
 from .inference import XRayPredictor
 from .ood import flagged_report
 
@@ -72,16 +72,33 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
     return df[df.error.isna()].drop(columns='error').reset_index(drop=True)
 
 # %% ../nbs/09_evaluate.ipynb #17d0a68f
-def _resamples(groups, n:int, n_boot:int, seed:int):
-    "Indices of `n_boot` bootstrap resamples of `n` X-rays: whole patients when `groups` gives each X-ray's patient, else X-rays"
+def _draws(groups, n:int, n_boot:int, seed:int) -> tuple:
+    "The patient (0, 1, ...) of each of `n` X-rays (each X-ray its own when `groups` is None), and the patients drawn for each of `n_boot` resamples"
     check_number('n_boot', n_boot, **POSITIVE_INT)
-    if groups is None: clusters = [np.array([i]) for i in range(n)]
+    if groups is None: cluster = np.arange(n)
     else:
         g = np.asarray(groups)
         if len(g) != n: raise PneumoError(f"groups has {len(g)} values but y_true has {n}: give the patient of each X-ray")
-        clusters = [np.flatnonzero(g == u) for u in pd.unique(g)]
-    rng = np.random.default_rng(seed)
-    for _ in range(n_boot): yield np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
+        cluster = pd.factorize(g)[0]
+    k, rng = int(cluster.max()) + 1 if n else 0, np.random.default_rng(seed)
+    return cluster, (rng.integers(0, k, k) for _ in range(n_boot))
+
+def _resample_counts(groups, n:int, n_boot:int, seed:int, rows:int=250):
+    "Bootstrap resamples of `n` X-rays, whole patients at a time, in blocks of `rows`: how many times each X-ray is drawn in each"
+    cluster, draws = _draws(groups, n, n_boot, seed)
+    k = int(cluster.max()) + 1 if n else 0
+    for block in chunked(draws, rows): yield np.stack([np.bincount(d, minlength=k) for d in block])[:, cluster]
+
+def _resamples(groups, n:int, n_boot:int, seed:int):
+    "The same resamples as `_resample_counts`, one at a time, as the indices of the X-rays drawn"
+    cluster, draws = _draws(groups, n, n_boot, seed)
+    members = [np.flatnonzero(cluster == i) for i in range(int(cluster.max()) + 1 if n else 0)]
+    for d in draws: yield np.concatenate([members[i] for i in d])
+
+def _resampled(y_true, y_prob, threshold:float, groups, n_boot:int, seed:int, auc:bool) -> dict:
+    "The `MEASURES` of every bootstrap resample, as arrays (`weighted_scores`, a block of resamples at a time)"
+    blocks = [weighted_scores(y_true, y_prob, threshold, c, auc) for c in _resample_counts(groups, len(y_true), n_boot, seed)]
+    return {m: np.concatenate([b[m] for b in blocks]) for m in MEASURES}
 
 def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                  y_prob, # the model's probability of PNEUMONIA for each X-ray
@@ -96,12 +113,11 @@ def bootstrap_ci(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
     yt, p = check_pair(y_true, y_prob, 'y_prob')
     p = check_probability(p, 'y_prob')
     if not 0 < level < 1: raise PneumoError(f"level must be between 0 and 1, not {level!r}")
-    samples = [scores_at(yt[idx], p[idx], threshold, auc='roc_auc' in measures) for idx in _resamples(groups, len(yt), n_boot, seed)]
+    samples = _resampled(yt, p, threshold, groups, n_boot, seed, auc='roc_auc' in measures)
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     res = {}
     for m in measures:
-        v = np.array([s[m] for s in samples])
-        v = v[~np.isnan(v)]
+        v = samples[m][~np.isnan(samples[m])]
         res[m] = tuple(float(x) for x in np.percentile(v, q)) if len(v) else (np.nan, np.nan)
     return res
 
@@ -248,7 +264,7 @@ def series_report(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMA
         classes = set(yt[m].tolist())
         measure = 'specificity' if classes == {0} else 'sensitivity' if classes == {1} else 'accuracy'
         r, sub_g = right[m], g[m]
-        boot = [r[idx].mean() for idx in _resamples(sub_g, int(m.sum()), n_boot, seed)]
+        boot = np.concatenate([c @ r / c.sum(1) for c in _resample_counts(sub_g, int(m.sum()), n_boot, seed)])
         out[s] = {'n_images': int(m.sum()), 'measure': measure, 'value': float(r.mean()),
                   'ci95': [float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))]}
     return out
@@ -340,14 +356,13 @@ def paired_bootstrap(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NO
     yt, pa = check_pair(y_true, y_prob_a, 'y_prob_a')
     _, pb = check_pair(y_true, y_prob_b, 'y_prob_b')
     pa, pb = check_probability(pa, 'y_prob_a'), check_probability(pb, 'y_prob_b')
-    auc, diffs = 'roc_auc' in measures, []
+    auc = 'roc_auc' in measures
     whole_a, whole_b = scores_at(yt, pa, threshold_a, auc=auc), scores_at(yt, pb, threshold_b, auc=auc)
-    for idx in _resamples(groups, len(yt), n_boot, seed):   # the same patients for both models
-        sa, sb = scores_at(yt[idx], pa[idx], threshold_a, auc=auc), scores_at(yt[idx], pb[idx], threshold_b, auc=auc)
-        diffs.append({m: sb[m] - sa[m] for m in measures})
+    sa = _resampled(yt, pa, threshold_a, groups, n_boot, seed, auc)   # the same resamples of patients for both models
+    sb = _resampled(yt, pb, threshold_b, groups, n_boot, seed, auc)
     rows = {}
     for m in measures:
-        d = np.array([r[m] for r in diffs]); d = d[~np.isnan(d)]
+        d = sb[m] - sa[m]; d = d[~np.isnan(d)]
         low, high = np.percentile(d, [2.5, 97.5]) if len(d) else (np.nan, np.nan)
         rows[m] = {names[0]: whole_a[m], names[1]: whole_b[m], f'{names[1]} - {names[0]}': whole_b[m] - whole_a[m],
                    'low': low, 'high': high, f'{names[1]} not better': (d <= 0).mean() if len(d) else np.nan}

@@ -8,7 +8,6 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/metrics.html.md"""
 from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd, torch
-from scipy.stats import mannwhitneyu
 from sklearn.metrics import accuracy_score, recall_score, confusion_matrix, roc_curve, brier_score_loss
 from sklearn.model_selection import GroupKFold
 from scipy.optimize import minimize
@@ -23,9 +22,9 @@ from .data import CLASSES, class_weights
 
 # %% auto #0
 __all__ = ['MEASURES', 'CALIBRATIONS', 'check_pair', 'confusion_table', 'sensitivity', 'specificity', 'check_probability',
-           'undefined_measures', 'scores_at', 'clinical_scores', 'choose_threshold', 'pneumonia_probability',
-           'is_pneumonia', 'clinical_metrics', 'xray_loss', 'expected_calibration_error', 'calibration_scores',
-           'calibrate', 'fit_calibration', 'calibration_words', 'prior_shift']
+           'undefined_measures', 'weighted_scores', 'scores_at', 'clinical_scores', 'choose_threshold',
+           'pneumonia_probability', 'is_pneumonia', 'clinical_metrics', 'xray_loss', 'expected_calibration_error',
+           'calibration_scores', 'calibrate', 'fit_calibration', 'calibration_words', 'prior_shift']
 
 # %% ../nbs/04_metrics.ipynb #78fba8da
 def _as_1d(x, name:str) -> np.ndarray:
@@ -105,25 +104,42 @@ def _warn_undefined(scores:dict, stacklevel:int=3):
         warnings.warn(f"{', '.join(undefined)} {'is' if len(undefined) == 1 else 'are'} undefined here ({reasons}) "
                       "and reported as nan", UndefinedMetricWarning, stacklevel=stacklevel)
 
-def _ratio(a:int, b:int) -> float: return a / b if b else np.nan
+def _weighted_auc(sick:np.ndarray, p:np.ndarray, w:np.ndarray) -> np.ndarray:
+    "ROC AUC for each row of `w` (how many times each X-ray counts): the (pneumonia, normal) pairs in which the pneumonia X-ray has the higher probability, ties counting half, each pair counted w_i * w_j times, over the number of pairs; nan without both classes"
+    u, inv = np.unique(p, return_inverse=True)
+    normal = np.flatnonzero(~sick)[np.argsort(inv[~sick], kind='stable')]   # the normal X-rays, by probability
+    at = inv[normal]
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]]) if len(at) else np.zeros(0, int)
+    h = np.zeros((len(w), len(u)))   # the weight of normal X-rays at each distinct probability
+    if len(at): h[:, at[starts]] = np.add.reduceat(w[:, normal], starts, axis=1)
+    beaten = np.cumsum(h, axis=1) - h / 2   # normal weight below each probability, and half of that at it
+    pairs = w[:, sick].sum(1) * h.sum(1)
+    wins = (w[:, sick] * beaten[:, inv[sick]]).sum(1)   # whole and half counts: exact in floating point
+    return np.where(pairs > 0, wins / np.where(pairs > 0, pairs, 1), np.nan)
 
-def _roc_auc(sick:np.ndarray, p:np.ndarray) -> float:
-    "ROC AUC: the Mann-Whitney U of the probabilities of the sick against the healthy, over the number of pairs"
-    n_sick = int(sick.sum())
-    if not 0 < n_sick < len(sick): return np.nan
-    return mannwhitneyu(p[sick], p[~sick], method='asymptotic').statistic / (n_sick * (len(sick) - n_sick))
-
-def scores_at(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
-    "The six `MEASURES` (ROC AUC nan unless `auc`), checked input, no warnings (see `clinical_scores`)"
+def weighted_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
+                    y_prob, # the model's probability of PNEUMONIA for each X-ray
+                    threshold:float, # an X-ray is called PNEUMONIA when its probability is at least this
+                    weights, # (rows, X-rays): how many times each X-ray counts in each row, e.g. bootstrap resamples
+                    auc:bool=True, # compute the ROC AUC too (nan otherwise)
+                   ) -> dict:
+    "The six `MEASURES` for each row of `weights` at once, as arrays (nan where undefined, no warnings): the figures of the X-rays repeated as often as their weights say"
     if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
     yt, p = check_pair(y_true, y_prob, 'y_prob')
     p = check_probability(p, 'y_prob')
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if w.shape[1] != len(yt): raise PneumoError(f"weights has {w.shape[1]} columns but y_true has {len(yt)} values: give one weight per X-ray")
     sick, called = yt == 1, p >= threshold
-    tp, fp, fn, tn = (int(np.count_nonzero(a & b)) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
-    scores = dict(accuracy=(tp + tn) / len(yt), sensitivity=_ratio(tp, tp + fn), specificity=_ratio(tn, tn + fp),
-                  precision=_ratio(tp, tp + fp), f1=_ratio(2 * tp, 2 * tp + fp + fn),
-                  roc_auc=_roc_auc(sick, p) if auc else np.nan)
-    return {m: float(scores[m]) for m in MEASURES}
+    tp, fp, fn, tn = (w @ (a & b) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
+    ratio = lambda a, b: np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+    return dict(accuracy=ratio(tp + tn, tp + fp + fn + tn), sensitivity=ratio(tp, tp + fn), specificity=ratio(tn, tn + fp),
+                precision=ratio(tp, tp + fp), f1=ratio(2 * tp, 2 * tp + fp + fn),
+                roc_auc=_weighted_auc(sick, p, w) if auc else np.full(len(w), np.nan))
+
+def scores_at(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
+    "The six `MEASURES` (ROC AUC nan unless `auc`), checked input, no warnings (see `clinical_scores`)"
+    scores = weighted_scores(y_true, y_prob, threshold, np.ones(len(np.atleast_1d(np.asarray(y_true)))), auc)
+    return {m: float(scores[m][0]) for m in MEASURES}
 
 def clinical_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                     y_prob, # the model's probability of PNEUMONIA for each X-ray
