@@ -73,7 +73,7 @@ def folder_predictions(pred:XRayPredictor, # the model, from `load_model` or `XR
 
 # %% ../nbs/09_evaluate.ipynb #17d0a68f
 def _draws(groups, n:int, n_boot:int, seed:int) -> tuple:
-    "The patient (0, 1, ...) of each of `n` X-rays (each X-ray its own when `groups` is None), and the patients drawn for each of `n_boot` resamples"
+    "The patient (0 to k-1) of each of `n` X-rays (each X-ray its own when `groups` is None), k, and the patients drawn for each of `n_boot` resamples"
     check_number('n_boot', n_boot, **POSITIVE_INT)
     if groups is None: cluster = np.arange(n)
     else:
@@ -81,18 +81,17 @@ def _draws(groups, n:int, n_boot:int, seed:int) -> tuple:
         if len(g) != n: raise PneumoError(f"groups has {len(g)} values but y_true has {n}: give the patient of each X-ray")
         cluster = pd.factorize(g)[0]
     k, rng = int(cluster.max()) + 1 if n else 0, np.random.default_rng(seed)
-    return cluster, (rng.integers(0, k, k) for _ in range(n_boot))
+    return cluster, k, (rng.integers(0, k, k) for _ in range(n_boot))
 
 def _resample_counts(groups, n:int, n_boot:int, seed:int, rows:int=250):
     "Bootstrap resamples of `n` X-rays, whole patients at a time, in blocks of `rows`: how many times each X-ray is drawn in each"
-    cluster, draws = _draws(groups, n, n_boot, seed)
-    k = int(cluster.max()) + 1 if n else 0
+    cluster, k, draws = _draws(groups, n, n_boot, seed)
     for block in chunked(draws, rows): yield np.stack([np.bincount(d, minlength=k) for d in block])[:, cluster]
 
 def _resamples(groups, n:int, n_boot:int, seed:int):
     "The same resamples as `_resample_counts`, one at a time, as the indices of the X-rays drawn"
-    cluster, draws = _draws(groups, n, n_boot, seed)
-    members = [np.flatnonzero(cluster == i) for i in range(int(cluster.max()) + 1 if n else 0)]
+    cluster, k, draws = _draws(groups, n, n_boot, seed)
+    members = [np.flatnonzero(cluster == i) for i in range(k)]
     for d in draws: yield np.concatenate([members[i] for i in d])
 
 def _resampled(y_true, y_prob, threshold:float, groups, n_boot:int, seed:int, auc:bool) -> dict:

@@ -120,14 +120,14 @@ def _weighted_auc(sick:np.ndarray, p:np.ndarray, w:np.ndarray) -> np.ndarray:
 def weighted_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
                     y_prob, # the model's probability of PNEUMONIA for each X-ray
                     threshold:float, # an X-ray is called PNEUMONIA when its probability is at least this
-                    weights, # (rows, X-rays): how many times each X-ray counts in each row, e.g. bootstrap resamples
+                    weights=None, # (rows, X-rays): how many times each X-ray counts in each row, e.g. bootstrap resamples (None: one row of ones)
                     auc:bool=True, # compute the ROC AUC too (nan otherwise)
                    ) -> dict:
     "The six `MEASURES` for each row of `weights` at once, as arrays (nan where undefined, no warnings): the figures of the X-rays repeated as often as their weights say"
     if not 0 <= threshold <= 1: raise PneumoError(f"threshold must be between 0 and 1, not {threshold!r}")
     yt, p = check_pair(y_true, y_prob, 'y_prob')
     p = check_probability(p, 'y_prob')
-    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    w = np.ones((1, len(yt))) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
     if w.shape[1] != len(yt): raise PneumoError(f"weights has {w.shape[1]} columns but y_true has {len(yt)} values: give one weight per X-ray")
     sick, called = yt == 1, p >= threshold
     tp, fp, fn, tn = (w @ (a & b) for a, b in [(sick, called), (~sick, called), (sick, ~called), (~sick, ~called)])
@@ -138,7 +138,7 @@ def weighted_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NOR
 
 def scores_at(y_true, y_prob, threshold:float, auc:bool=True) -> dict:
     "The six `MEASURES` (ROC AUC nan unless `auc`), checked input, no warnings (see `clinical_scores`)"
-    scores = weighted_scores(y_true, y_prob, threshold, np.ones(len(np.atleast_1d(np.asarray(y_true)))), auc)
+    scores = weighted_scores(y_true, y_prob, threshold, auc=auc)
     return {m: float(scores[m][0]) for m in MEASURES}
 
 def clinical_scores(y_true, # actual class of each X-ray: 1 = PNEUMONIA, 0 = NORMAL
