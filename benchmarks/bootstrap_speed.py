@@ -7,7 +7,7 @@ Reads the run's `split.csv`, predicts its validation X-rays with the run's `mode
 probabilities at the run's threshold with the X-rays' patients as groups:
 - `bootstrap_ci` (the six measures, 1,000 resamples of patients), as the package computes it now;
 - the same resamples scored one at a time with `scores_at`, as it did before (`_resamples` gives the same draws);
-- `paired_bootstrap` of the model against itself shifted by 0.05, and `stress_report` of the 17 stressed copies
+- `paired_bootstrap` of the model against itself shifted by 0.05, and `stress_report` of the 13 changes of framing
   (`stress_tables`; sensitivity and specificity with 1,000 resamples each), which call the same code.
 It checks that both ways give the same intervals, and reports the median seconds of `--repeats` runs of each. With
 `--record FILE` the result is written to FILE with the machine and the date.
