@@ -72,7 +72,7 @@ PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # `auto`: fp16 mixed precision on
 CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUALIZE_METHODS, crop=('lungs',), sampling=('series',),
                monitor=MONITORS, threshold_rule=('stressed', 'clean'), precision=PRECISIONS)   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
-               valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0),
+               valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), wd=dict(at_least=0), swa=dict(whole=True, at_least=0),
                label_smoothing=dict(at_least=0, below=1), workers=dict(whole=True, at_least=0),
                min_sensitivity=dict(above=0, at_most=1))   # field -> its bounds (the augmentation checks its own)
 
@@ -112,6 +112,7 @@ class TrainConfig:
     weighted_loss: bool = True  # weight the classes of the loss inversely to how often they are drawn
     label_smoothing: float = 0.1  # label smoothing of the cross-entropy loss
     wd: float = 0.05            # weight decay
+    swa: int = 0                # stochastic weight averaging: keep the average of the weights at the end of the last this many epochs, batch-norm statistics recomputed (0: the best epoch's weights)
     monitor: str = 'roc_auc'    # validation measure that picks the best checkpoint (and stops early)
     patience: int|None = None   # stop after this many epochs without improvement (default: never stop early)
     workers: int|None = None    # DataLoader worker processes (default: none for prepared X-rays; else all CPUs with a GPU, all but one without)
@@ -130,6 +131,7 @@ class TrainConfig:
             if f.name in NUMBERS: check_number(f.name, v, optional=optional, **NUMBERS[f.name])
             elif f.name in CHOICES and v not in CHOICES[f.name] and not (v is None and optional):
                 raise PneumoError(f"{f.name} must be {_alternatives(CHOICES[f.name], optional)}, not {v!r}")
+        if self.swa >= self.epochs: raise PneumoError(f"swa must be fewer than epochs ({self.epochs}), not {self.swa}")
 
 # %% ../nbs/03a_config.ipynb #32df0359
 def add_config_options(p:argparse.ArgumentParser, # the parser of a command that trains

@@ -14,6 +14,7 @@ from fastai.vision.all import *
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
+from torch.optim.swa_utils import AveragedModel, update_bn
 from .config import TrainConfig
 from .data import *
 from .images import write_atomic
@@ -30,9 +31,9 @@ from .ood import fit_ood_check, flagged_report, ood_words, last_linear
 
 # %% auto #0
 __all__ = ['run_pretrained', 'config_dls', 'config_learner', 'plain_output', 'EpochLines', 'find_lr', 'SafeSaveModel',
-           'StopOnInterrupt', 'training_callbacks', 'read_history', 'plot_training_curves', 'validation_predictions',
-           'validation_scores', 'operating_threshold', 'export_onnx_or_warn', 'train_xray', 'summary_table',
-           'same_recipe', 'trained_run']
+           'StopOnInterrupt', 'TailAverage', 'training_callbacks', 'read_history', 'plot_training_curves',
+           'validation_predictions', 'validation_scores', 'operating_threshold', 'export_onnx_or_warn', 'train_xray',
+           'summary_table', 'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def run_pretrained(cfg:TrainConfig) -> bool:
@@ -129,15 +130,34 @@ class StopOnInterrupt(Callback):
     def after_fit(self):
         if self.old is not None: signal.signal(signal.SIGINT, self.old); self.old = None
 
+class TailAverage(Callback):
+    "Stochastic weight averaging (`torch.optim.swa_utils`) of the last `n` epochs of a `fit` longer than `n`: after it, the network holds the average of their weights, with batch-norm statistics recomputed on the training batches"
+    order = SaveModelCallback.order + 1   # after the best checkpoint is loaded: the average replaces it
+    def __init__(self, n:int): self.n, self.epochs = n, []
+    def before_fit(self): self.avg, self.stopped = None, False
+    def after_cancel_fit(self): self.stopped = True   # Ctrl-C or early stopping: the best checkpoint stands
+    def after_epoch(self):
+        if self.n_epoch <= self.n or self.epoch < self.n_epoch - self.n: return   # fine_tune's frozen epoch, or before the tail
+        if self.avg is None: self.avg, self.epochs = AveragedModel(self._net), []   # a copy, which keeps the weights' device
+        self.avg.update_parameters(self._net); self.epochs.append(self.epoch)
+    def after_fit(self):
+        if self.avg is None or self.stopped or len(self.epochs) < self.n: self.epochs = []; return
+        update_bn(self.dls.train, self.avg.module)   # the mean and variance each batch-norm layer sees with the averaged weights
+        self._net.load_state_dict(self.avg.module.state_dict()); self.avg = None
+    @property
+    def _net(self): return getattr(self.model, 'module', self.model) if num_distrib() > 1 else self.model   # inside DDP's wrapper
+
 def training_callbacks(monitor:str='roc_auc', # validation measure picking the best checkpoint
                        patience:int|None=None, # stop after this many epochs without improvement (None: never)
                        fname:str='best', # checkpoint name, saved as `learn.path/learn.model_dir/fname.pth`
+                       swa:int=0, # average the weights of the last this many epochs (`TailAverage`; 0: none)
                       ) -> list:
-    "Best checkpoint by `monitor`, optional early stopping, a per-epoch CSV log (`history.csv`, first process only), clean Ctrl-C"
+    "Best checkpoint by `monitor`, optional early stopping and weight averaging, a per-epoch CSV log (`history.csv`, first process only), clean Ctrl-C"
     comp = np.less if monitor == 'valid_loss' else np.greater
     cbs = [SafeSaveModel(monitor=monitor, comp=comp, fname=fname, reset_on_fit=False), StopOnInterrupt()]
     if rank_distrib() == 0: cbs.append(CSVLogger('history.csv', append=True))
     if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, comp=comp, patience=patience, reset_on_fit=False))
+    if swa: cbs.append(TailAverage(swa))
     return cbs
 
 # %% ../nbs/07_train.ipynb #96a3e05f
@@ -265,9 +285,10 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
             (out/'history.csv').unlink(missing_ok=True)
     with phase('lr_find'): lr = cfg.lr if cfg.lr is not None else find_lr(learn, out/'lr_find.png' if first_process else None)
     set_seed(cfg.seed, reproducible=True)
-    cbs = training_callbacks(cfg.monitor, cfg.patience) + L(cbs)
+    cbs = training_callbacks(cfg.monitor, cfg.patience, swa=cfg.swa) + L(cbs)
     with phase('fit'): _fit(learn, cfg, lr, cbs)
     interrupted = first(cb for cb in cbs if isinstance(cb, StopOnInterrupt)).interrupted
+    averaged = [e + run_pretrained(cfg) for e in first(cb.epochs for cb in cbs if isinstance(cb, TailAverage)) or []]   # numbered as in history.csv (after fine_tune's frozen epoch)
     if interrupted and not (out/'best.pth').exists():
         raise KeyboardInterrupt('training was stopped before its first epoch ended: there is no checkpoint to keep')
     with phase('export'):   # the validation predictions, the threshold on them alone, and the model written
@@ -283,6 +304,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                'threshold': threshold, 'threshold_rule': _rule(cfg, False),
                'at_threshold': scores_at(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
                'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
+               'swa_epochs': averaged,
                'device': str(dls.device), 'numerics': learn.numerics, 'config': asdict(cfg),
                'history': json.loads(history.to_json(orient='records')) if len(history) else []}
         if cal: res['calibration'] = {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)}
@@ -336,6 +358,7 @@ def _summary_text(res:dict) -> str:
     if by := res.get('by_series'): text += f"\nBy series, at threshold {res['threshold']:.3f}: {series_words(by)}"
     if c := res.get('calibration'): text += f"\nCalibration: {calibration_words(c)}"
     if o := res.get('ood'): text += f"\nOut-of-distribution check: {ood_words(o)}"
+    if e := res.get('swa_epochs'): text += f"\nWeights: the average of epochs {e[0]} to {e[-1]} (stochastic weight averaging), not the best epoch's"
     if n := res.get('numerics'): text += f"\nNumerics: {n}, on {res['device']}"
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
