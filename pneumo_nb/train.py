@@ -289,6 +289,8 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     with phase('fit'): _fit(learn, cfg, lr, cbs)
     interrupted = first(cb for cb in cbs if isinstance(cb, StopOnInterrupt)).interrupted
     averaged = [e + run_pretrained(cfg) for e in first(cb.epochs for cb in cbs if isinstance(cb, TailAverage)) or []]   # numbered as in history.csv (after fine_tune's frozen epoch)
+    if cfg.swa and not averaged:
+        warnings.warn(f"swa={cfg.swa}: training stopped before its last {cfg.swa} epochs, so the model keeps the best epoch's weights, not their average")
     if interrupted and not (out/'best.pth').exists():
         raise KeyboardInterrupt('training was stopped before its first epoch ended: there is no checkpoint to keep')
     with phase('export'):   # the validation predictions, the threshold on them alone, and the model written
