@@ -3,9 +3,12 @@
 
     python benchmarks/candidates.py --data PATH/chest_xray --name 'NAME' --runs RUN_A RUN_B RUN_C \\
         --baseline nbs/runs/xray_cnn nbs/runs/seed1 nbs/runs/seed2 [--record FILE]
+    python benchmarks/candidates.py ... --baseline-figures benchmarks/results/candidates.json   # the baseline as recorded
 
 Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each: `--runs` of the candidate,
-`--baseline` of the recipe it must beat. For each run the script predicts every validation X-ray as it is and under
+`--baseline` of the recipe it must beat. Where the baseline's runs are not at hand (they are not committed: a fresh clone
+has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were: the
+figures are then rounded to 4 decimals, and the candidate's runs must have that entry's number of validation X-rays. For each run the script predicts every validation X-ray as it is and under
 each change of the stress test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it
 with `recipe_ablations.score_record`. A run already scored (a line of `--results` with its config and threshold) is read
 back, not predicted again; a new candidate run is appended there, as `NAME, seed S`.
@@ -63,6 +66,16 @@ def figures(m:dict, rec:dict) -> dict:
     return out | {'all validation: ROC AUC': every['ROC AUC'], 'training seconds': m['seconds']}
 
 
+def recorded_baseline(f:Path, name:str) -> dict:
+    "The figures of baseline `name` per seed as `f` (a --record file) holds them, the same in every entry, with its runs and number of validation X-rays"
+    if not f.exists(): sys.exit(f"--baseline-figures: '{f}' does not exist")
+    got = [dict(figures=c['figures'][name], runs=c['baseline_runs'], n_valid=c['n_valid'])
+           for c in json.loads(f.read_text()).values() if c.get('baseline') == name]
+    if len({json.dumps(g, sort_keys=True) for g in got}) != 1:
+        sys.exit(f"--baseline-figures: '{f}' holds {'differing' if got else 'no'} figures of baseline {name!r}")
+    return got[0]   # its seeds in the order they were recorded
+
+
 def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
     "Mean, lowest and highest of each figure for both recipes, and whether the candidate is better or worse beyond the spread"
     rows = {}
@@ -78,25 +91,32 @@ def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--runs', type=Path, nargs='+', required=True, help="the candidate's pneumo-train runs (one seed each)")
-    p.add_argument('--baseline', type=Path, nargs='+', required=True, help="the baseline's runs on the same split")
+    base = p.add_mutually_exclusive_group(required=True)
+    base.add_argument('--baseline', type=Path, nargs='+', help="the baseline's runs on the same split")
+    base.add_argument('--baseline-figures', type=Path, help="instead: a --record file holding the baseline's figures, seed by seed, for an earlier candidate")
     p.add_argument('--data', type=Path, required=True, help='the dataset root they trained on')
     p.add_argument('--name', required=True, help='the candidate recipe, for the records')
     p.add_argument('--baseline-name', default='default recipe')
     p.add_argument('--results', type=Path, default=ROOT/'benchmarks/results/recipe_ablations.jsonl')
     p.add_argument('--record', type=Path, default=None, help='also write the whole result to this JSON file (one key per candidate)')
     a = p.parse_args()
+    recorded = recorded_baseline(a.baseline_figures, a.baseline_name) if a.baseline_figures else None
+    a.baseline = [] if recorded else a.baseline
     for r in [*a.runs, *a.baseline]:
         if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
     metrics = {r: json.loads((r/'metrics.json').read_text()) for r in [*a.runs, *a.baseline]}
-    for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)):
+    for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)) if a.baseline else (('--runs', a.runs),):
         seeds = [metrics[r]['config']['seed'] for r in runs]
         if len(set(seeds)) < 2 or len(set(seeds)) < len(seeds):
             sys.exit(f"{flag}: give at least two runs of different seeds (a spread needs them), not seeds {seeds}")
-    t = valid_table(a.baseline[0], str(a.data))
+    t = valid_table([*a.baseline, *a.runs][0], str(a.data))
+    if recorded and len(t) != recorded['n_valid']:
+        sys.exit(f"{a.runs[0]/'split.csv'} has {len(t)} validation X-rays, not the {recorded['n_valid']} of the recorded baseline: not its split")
     splits = {r: (r/'split.csv').read_text() for r in [*a.runs, *a.baseline]}
     if len(set(splits.values())) > 1: sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
     tabs = {}
-    for name, runs in ((a.baseline_name, a.baseline), (a.name, a.runs)):
+    if recorded: tabs[a.baseline_name] = pd.DataFrame(recorded['figures'])
+    for name, runs in ((a.baseline_name, a.baseline), (a.name, a.runs)) if a.baseline else ((a.name, a.runs),):
         cols = {}
         for run in runs:
             s = time.perf_counter()
@@ -118,7 +138,9 @@ if __name__ == '__main__':
     for name, tab in tabs.items(): print(f'\n{name}\n' + tab.round(4).to_string())
     print('\n' + table.to_string(float_format=lambda v: f'{v:.4f}'))
     print('\n' + verdict)
-    res = dict(candidate=a.name, baseline=a.baseline_name, runs=[str(r) for r in a.runs], baseline_runs=[str(r) for r in a.baseline],
+    res = dict(candidate=a.name, baseline=a.baseline_name, runs=[str(r) for r in a.runs],
+               baseline_runs=recorded['runs'] if recorded else [str(r) for r in a.baseline],
+               **({'baseline_figures_from': str(a.baseline_figures)} if recorded else {}),
                half=HALF, n_valid=len(t), figures={k: json.loads(v.round(4).to_json()) for k, v in tabs.items()},
                comparison=json.loads(table.to_json(orient='index')), stress_passes_every_seed=stress_ok, verdict=verdict, adopt=adopt,
                **provenance(), command='python benchmarks/candidates.py ' + ' '.join(sys.argv[1:]))

@@ -60,6 +60,7 @@ def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
     learn = xray_learner(dls, cfg.arch, pretrained=run_pretrained(cfg), loss_func=loss, wd=cfg.wd, precision=cfg.precision,
                          path=Path(out), model_dir='.')
     if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
+    if cfg.cutmix: learn.add_cb(CutMix(cfg.cutmix))
     learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
     if plain_output(): learn.remove_cb(ProgressCallback).add_cb(EpochLines())   # a file or a pipe: lines, not bars
     return learn
