@@ -81,7 +81,7 @@ def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for f in cand.index:
         if f == 'training seconds' or f not in base.index: continue
-        c, b = cand.loc[f].values, base.loc[f].values
+        c, b = cand.loc[f].values.round(4), base.loc[f].values.round(4)   # as the record keeps them, so that a verdict can be checked from it
         rows[f] = {'baseline mean': b.mean(), 'baseline range': f'{b.min():.4f} to {b.max():.4f}',
                    'candidate mean': c.mean(), 'candidate range': f'{c.min():.4f} to {c.max():.4f}',
                    'better': beats(c, b), 'worse': beats(b, c)}
