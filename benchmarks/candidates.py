@@ -7,10 +7,11 @@
 
 Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each: `--runs` of the candidate,
 `--baseline` of the recipe it must beat. Where the baseline's runs are not at hand (they are not committed: a fresh clone
-has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were: the
-figures are then rounded to 4 decimals, and the candidate's runs must have that entry's number of validation X-rays. For each run the script predicts every validation X-ray as it is and under
-each change of the stress test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it
-with `recipe_ablations.score_record`. A run already scored (a line of `--results` with its config and threshold) is read
+has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were, and
+the candidate's runs must have that entry's number of validation X-rays. Figures are compared at the 4 decimals a
+record keeps. For each run the script predicts every validation X-ray as it is and under each change of the stress
+test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it with
+`recipe_ablations.score_record`. A run already scored (a line of `--results` with its config and threshold) is read
 back, not predicted again; a new candidate run is appended there, as `NAME, seed S`.
 
 Each figure is taken as the protocol of tutorial 8 wants it: the threshold chosen on half 0 of the validation
