@@ -9,7 +9,9 @@ Every run is a `pneumo-train` run on the same patient split (`--split`), one see
 `--baseline` of the recipe it must beat. Where the baseline's runs are not at hand (they are not committed: a fresh clone
 has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were, and
 the candidate's runs must have that entry's number of validation X-rays. Figures are compared at the 4 decimals a
-record keeps. For each run the script predicts every validation X-ray as it is and under each change of the stress
+record keeps. The same seed gives another run on another kind of machine (`benchmarks/same_seed.py`), so the script
+warns when the two recipes trained on different kinds (`machine` in each run's metrics.json, recorded as `trained_on`),
+or on machines it cannot tell. For each run the script predicts every validation X-ray as it is and under each change of the stress
 test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it with
 `recipe_ablations.score_record`. A run already scored (a line of `--results` with its config and threshold) is read
 back, not predicted again; a new candidate run is appended there, as `NAME, seed S`.
@@ -34,6 +36,7 @@ quiet_library_warnings()
 from pneumo_nb.metrics import calibrate
 from pneumo_nb.stress import STRESS_TESTS
 from pneumo_nb.ensemble import run_figures, beats
+from pneumo_nb.models import MACHINE_KIND
 from provenance import provenance, write_json, append_jsonl
 from recipe_ablations import score_record, valid_table
 from seed_spread import raw_tables
@@ -68,13 +71,27 @@ def figures(m:dict, rec:dict) -> dict:
 
 
 def recorded_baseline(f:Path, name:str) -> dict:
-    "The figures of baseline `name` per seed as `f` (a --record file) holds them, the same in every entry, with its runs and number of validation X-rays"
+    "The figures of baseline `name` per seed as `f` (a --record file) holds them, the same in every entry, with its runs, number of validation X-rays and machines"
     if not f.exists(): sys.exit(f"--baseline-figures: '{f}' does not exist")
-    got = [dict(figures=c['figures'][name], runs=c['baseline_runs'], n_valid=c['n_valid'])
-           for c in json.loads(f.read_text()).values() if c.get('baseline') == name]
+    entries = [c for c in json.loads(f.read_text()).values() if c.get('baseline') == name]
+    got = [dict(figures=c['figures'][name], runs=c['baseline_runs'], n_valid=c['n_valid']) for c in entries]
     if len({json.dumps(g, sort_keys=True) for g in got}) != 1:
         sys.exit(f"--baseline-figures: '{f}' holds {'differing' if got else 'no'} figures of baseline {name!r}")
-    return got[0]   # its seeds in the order they were recorded
+    machines = next((c['trained_on']['baseline'] for c in entries if 'trained_on' in c), dict.fromkeys(got[0]['runs']))
+    return got[0] | {'machines': machines}   # its seeds in the order they were recorded
+
+
+def machine_warning(trained_on:dict) -> str|None:
+    "What makes the comparison unfair, if anything: runs whose machine is not recorded, or runs of the two recipes trained on different kinds of machine"
+    unknown = [r for side in trained_on.values() for r, m in side.items() if not m]
+    if unknown:
+        return (f"the machine is not recorded for {', '.join(unknown)} (no 'machine' in metrics.json: trained before pneumo-train "
+                "recorded it), so runs from different kinds of machine may be set side by side")
+    kinds = {side: {tuple(m.get(k) for k in MACHINE_KIND) for m in runs.values()} for side, runs in trained_on.items()}
+    if kinds['candidate'] != kinds['baseline']:
+        say = lambda ks: '; '.join(', '.join(f'{k} {v}' for k, v in zip(MACHINE_KIND, kind) if v) for kind in sorted(ks, key=str))
+        return (f"the candidate trained on {say(kinds['candidate'])}, the baseline on {say(kinds['baseline'])}: the same seed gives "
+                "another run on another kind of machine (benchmarks/same_seed.py), so train the baseline again here and pass its runs with --baseline")
 
 
 def compare(cand:pd.DataFrame, base:pd.DataFrame) -> pd.DataFrame:
@@ -115,6 +132,9 @@ if __name__ == '__main__':
         sys.exit(f"{a.runs[0]/'split.csv'} has {len(t)} validation X-rays, not the {recorded['n_valid']} of the recorded baseline: not its split")
     splits = {r: (r/'split.csv').read_text() for r in [*a.runs, *a.baseline]}
     if len(set(splits.values())) > 1: sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
+    trained_on = {'candidate': {str(r): metrics[r].get('machine') for r in a.runs},
+                  'baseline': recorded['machines'] if recorded else {str(r): metrics[r].get('machine') for r in a.baseline}}
+    if warning := machine_warning(trained_on): print(f'Warning: {warning}', file=sys.stderr, flush=True)
     tabs = {}
     if recorded: tabs[a.baseline_name] = pd.DataFrame(recorded['figures'])
     for name, runs in ((a.baseline_name, a.baseline), (a.name, a.runs)) if a.baseline else ((a.name, a.runs),):
@@ -144,6 +164,7 @@ if __name__ == '__main__':
                **({'baseline_figures_from': str(a.baseline_figures)} if recorded else {}),
                half=HALF, n_valid=len(t), figures={k: json.loads(v.round(4).to_json()) for k, v in tabs.items()},
                comparison=json.loads(table.to_json(orient='index')), stress_passes_every_seed=stress_ok, verdict=verdict, adopt=adopt,
+               trained_on=trained_on, machine_warning=warning,
                **provenance(), command='python benchmarks/candidates.py ' + ' '.join(sys.argv[1:]))
     if a.record:
         old = json.loads(a.record.read_text()) if a.record.exists() else {}

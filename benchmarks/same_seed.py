@@ -19,19 +19,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT/'benchmarks'))
 from dataclasses import fields
 from pneumo_nb.config import TrainConfig
+from pneumo_nb.models import machine_kind
 from provenance import provenance, append_jsonl
 
 IGNORED = ('data', 'split', 'prepared', 'precision', 'workers')   # paths and how batches are made
 DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}   # a config recorded before an option existed had its default
 TOLERANCE = 1e-6
 FIGURES = ('lr', 'best_epoch', 'roc_auc', 'threshold', 'accuracy at threshold', 'specificity at threshold', 'NORMAL2 specificity', 'stress: worst change in specificity')
-
-
-def cpu_model() -> str:
-    "The CPU's model name, as /proc/cpuinfo gives it"
-    for line in Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []:
-        if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    return 'unknown'
 
 
 def same_recipe(a:dict, b:dict) -> bool:
@@ -81,5 +75,5 @@ if __name__ == '__main__':
         print(f"{name} ({when}, {machine.get('platform')}, {numerics}): " + (f'the same within {TOLERANCE:g}' if all(same.values()) else
               'differs: ' + ', '.join(f"{k} {figs[k]:.6g} against {mine[k]:.6g}" for k, eq in same.items() if not eq)))
     res = dict(run=str(a.run), config=m['config'], numerics=m['numerics'], figures=mine, seconds=m['seconds'], recorded=rows,
-               **provenance(cpu=cpu_model()), command='python benchmarks/same_seed.py ' + ' '.join(sys.argv[1:]))
+               **provenance(cpu=machine_kind()['cpu'] or 'unknown'), command='python benchmarks/same_seed.py ' + ' '.join(sys.argv[1:]))
     if a.record: append_jsonl(a.record, res)

@@ -64,6 +64,8 @@ def model_card(metrics:dict, # a run's `metrics.json`, as `train_xray` writes it
                 if c.get('augment') else 'none')
              + f"; {'class-weighted ' if c.get('weighted_loss') else ''}cross-entropy with label smoothing {c.get('label_smoothing', 0)}; "
              f"weight decay {c.get('wd')}; " + (f"seeds {', '.join(map(str, ens['seeds']))}, one per member, on one patient split." if ens else f"seed {c['seed']}."),
+             *([f"- Distilled from '{c['teacher']}': its class probabilities weigh {c.get('distill') or 0.5} in the training loss, the labels the rest."]
+               if c.get('teacher') else []),
              (f"- Weights: the average of epochs {swa[0]} to {swa[-1]} (stochastic weight averaging, batch-norm statistics recomputed); "
               if (swa := metrics.get('swa_epochs')) else f"- Best epoch by validation {c['monitor']}: {metrics.get('best_epoch')}; ")
              + (f"{ens['members_seconds']:.0f} s of training in all, and {metrics['seconds']:.0f} s to make the ensemble, on {metrics['device']}" if ens

@@ -72,7 +72,7 @@ PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')  # `auto`: fp16 mixed precision on
 CHOICES = dict(task=TASK_NAMES, method=('squish', 'pad', 'crop'), equalize=EQUALIZE_METHODS, crop=('lungs',), sampling=('series',),
                monitor=MONITORS, threshold_rule=('stressed', 'clean'), precision=PRECISIONS)   # field -> its values (and None where its type allows)
 NUMBERS = dict(size=POSITIVE_INT, epochs=POSITIVE_INT, bs=POSITIVE_INT, patience=POSITIVE_INT, lr=dict(above=0),
-               valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), cutmix=dict(at_least=0), wd=dict(at_least=0), swa=dict(whole=True, at_least=0),
+               valid_pct=dict(above=0, at_most=0.5), seed=dict(whole=True), mixup=dict(at_least=0), cutmix=dict(at_least=0), distill=dict(above=0, at_most=1), wd=dict(at_least=0), swa=dict(whole=True, at_least=0),
                label_smoothing=dict(at_least=0, below=1), workers=dict(whole=True, at_least=0),
                min_sensitivity=dict(above=0, at_most=1))   # field -> its bounds (the augmentation checks its own)
 
@@ -107,6 +107,8 @@ class TrainConfig:
     flip: bool = False          # add horizontal flips to the augmentation
     mixup: float = 0.           # MixUp: blend pairs of X-rays and their labels, with this Beta(a, a) parameter (0: none)
     cutmix: float = 0.          # CutMix: paste a box of another X-ray of the batch into each, the labels mixed by area, its size drawn from Beta(a, a) (0: none)
+    teacher: str|None = None    # distil from this model (a run or ensemble folder, model.pth or model.onnx; no pickle): its class probabilities join the labels in the training loss
+    distill: float|None = None  # with a teacher: the weight of its probabilities in the training loss, the labels' is the rest (default 0.5)
     equalize: str|None = None   # equalise the contrast of every image, in training and in prediction (default: no)
     crop: str|None = 'lungs'    # crop every image to the box around its lungs, in training and in prediction ('none': the whole X-ray)
     sampling: str|None = None   # 'series': draw training X-rays so that each series (IM, NORMAL2, bacteria, virus) is as frequent (default: each once an epoch)
@@ -134,6 +136,9 @@ class TrainConfig:
                 raise PneumoError(f"{f.name} must be {_alternatives(CHOICES[f.name], optional)}, not {v!r}")
         if self.swa >= self.epochs: raise PneumoError(f"swa must be fewer than epochs ({self.epochs}), not {self.swa}")
         if self.mixup and self.cutmix: raise PneumoError(f"mixup ({self.mixup}) and cutmix ({self.cutmix}) cannot be combined: set one of them to 0")
+        if self.distill is not None and not self.teacher: raise PneumoError(f"distill ({self.distill}) is the weight of a teacher's probabilities: give a teacher too")
+        if self.teacher and (self.mixup or self.cutmix):
+            raise PneumoError(f"a teacher cannot be combined with {'mixup' if self.mixup else 'cutmix'}, which mixes the labels the teacher's probabilities join: set it to 0")
 
 # %% ../nbs/03a_config.ipynb #32df0359
 def add_config_options(p:argparse.ArgumentParser, # the parser of a command that trains

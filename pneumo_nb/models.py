@@ -6,7 +6,7 @@ Docs: https://pneumo-nb.github.io/pneumo_nb/models.html.md"""
 
 # %% ../nbs/06_models.ipynb #4d974e3c
 from __future__ import annotations
-import contextlib, difflib, re, socket, urllib.request, zipfile
+import contextlib, difflib, platform, re, socket, urllib.request, zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 import torch, torchvision
@@ -26,10 +26,10 @@ try: import timm
 except ImportError: timm = None  # timm architectures then need `pip install timm`
 
 # %% auto #0
-__all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'COMBINES', 'conv_block', 'xray_cnn', 'xray_cnn_deep', 'model_cost',
-           'torchvision_weights', 'weights_path', 'WeightsUnavailableError', 'load_problem', 'fetch_weights',
-           'is_pretrainable', 'xray_model', 'XRayEnsemble', 'ensemble_members', 'cpu_bf16_units', 'resolve_precision',
-           'CPUAutocast', 'xray_learner']
+__all__ = ['SCRATCH_ARCHS', 'TORCHVISION_ARCHS', 'ARCHS', 'COMBINES', 'MACHINE_KIND', 'conv_block', 'xray_cnn', 'xray_cnn_deep',
+           'model_cost', 'torchvision_weights', 'weights_path', 'WeightsUnavailableError', 'load_problem',
+           'fetch_weights', 'is_pretrainable', 'xray_model', 'XRayEnsemble', 'ensemble_members', 'cpu_bf16_units',
+           'machine_kind', 'resolve_precision', 'CPUAutocast', 'xray_learner']
 
 # %% ../nbs/06_models.ipynb #87f1ddea
 def conv_block(ni:int, # channels in
@@ -256,6 +256,20 @@ def cpu_bf16_units(cpuinfo:str|None=None, # the text of /proc/cpuinfo (default: 
         except OSError: return None
     flags = set(re.findall(r'\b(amx_bf16|avx512_bf16)\b', cpuinfo))
     return 'AMX' if 'amx_bf16' in flags else 'AVX512-BF16' if flags else None
+
+MACHINE_KIND = ('cpu', 'simd', 'bf16_units', 'gpu', 'torch')   # the fields of `machine_kind` that two machines of one kind share
+
+def machine_kind(cpuinfo:str|None=None, # the text of /proc/cpuinfo (default: read it; elsewhere than Linux, `platform` names the CPU)
+                ) -> dict:
+    "What a run trains on, as `metrics.json` records it under `machine`: the CPU, the widest vector instructions torch uses on it, its bf16 units, the GPU, torch and the platform"
+    if cpuinfo is None:
+        try: cpuinfo = Path('/proc/cpuinfo').read_text()
+        except OSError: cpuinfo = ''
+    model = re.search(r'^model name\s*:\s*(.+)$', cpuinfo, re.M)
+    return {'cpu': model.group(1).strip() if model else platform.processor() or None,
+            'simd': torch.backends.cpu.get_cpu_capability(), 'bf16_units': cpu_bf16_units(cpuinfo),
+            'gpu': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            'torch': torch.__version__, 'platform': platform.platform()}
 
 def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (`TrainConfig.precision`)
                       device=None, # where the network trains (default: CUDA when there is a GPU, else the CPU)

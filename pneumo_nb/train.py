@@ -15,15 +15,15 @@ from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import *
 from torch.optim.swa_utils import AveragedModel, update_bn
-from .config import TrainConfig
+from .config import TrainConfig, PneumoError
 from .data import *
 from .images import write_atomic
 from .augment import xray_aug_transforms
 from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneumonia, xray_loss, choose_threshold,
                                undefined_measures, scores_at, fit_calibration, calibrate, calibration_scores,
                                calibration_words)
-from .models import xray_learner, is_pretrainable, resolve_precision
-from .inference import export_learner, XRayPredictor, load_model
+from .models import xray_learner, is_pretrainable, resolve_precision, machine_kind
+from .inference import export_learner, XRayPredictor, load_model, ModelFileError, _learner_settings
 from .evaluate import series_report, series_words, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json, stress_words, STRESS_TESTS
 from .card import write_model_card
@@ -33,7 +33,7 @@ from .ood import fit_ood_check, flagged_report, ood_words, last_linear
 __all__ = ['run_pretrained', 'config_dls', 'config_learner', 'plain_output', 'EpochLines', 'find_lr', 'SafeSaveModel',
            'StopOnInterrupt', 'TailAverage', 'training_callbacks', 'read_history', 'plot_training_curves',
            'validation_predictions', 'validation_scores', 'operating_threshold', 'export_onnx_or_warn', 'train_xray',
-           'summary_table', 'same_recipe', 'trained_run']
+           'summary_table', 'distill_teacher', 'Distill', 'same_recipe', 'trained_run']
 
 # %% ../nbs/07_train.ipynb #f203b214
 def run_pretrained(cfg:TrainConfig) -> bool:
@@ -61,6 +61,7 @@ def config_learner(cfg:TrainConfig, dls:DataLoaders, out:Path) -> Learner:
                          path=Path(out), model_dir='.')
     if cfg.mixup: learn.add_cb(MixUp(cfg.mixup))
     if cfg.cutmix: learn.add_cb(CutMix(cfg.cutmix))
+    if cfg.teacher: learn.add_cb(Distill(distill_teacher(learn, cfg.teacher), ifnone(cfg.distill, 0.5), source=str(cfg.teacher)))
     learn.add_cb(ChannelsLast())  # convolutions in NHWC order: about 1.5x faster on a CPU, and on GPUs
     if plain_output(): learn.remove_cb(ProgressCallback).add_cb(EpochLines())   # a file or a pipe: lines, not bars
     return learn
@@ -275,6 +276,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
     "Train `cfg`, write `out/model.pkl`, `model.pth`, `model.onnx`, `metrics.json`, `model_card.md` and plots, then the stress test; return (learner, metrics dict)"
     cfg = ifnone(cfg, TrainConfig())
     resolve_precision(cfg.precision)   # a precision this machine cannot run stops here, before any work
+    if cfg.teacher: _open_teacher(cfg.teacher)   # and so does a teacher that does not open
     out, first_process = Path(out), rank_distrib() == 0   # with `accelerate launch`, only the first process writes
     out.mkdir(parents=True, exist_ok=True)
     start, phase = time.perf_counter(), _Phases(say=plain_output() and first_process)
@@ -308,7 +310,7 @@ def train_xray(cfg:TrainConfig=None, # the recipe; default: `TrainConfig()`
                'at_threshold': scores_at(y, p, threshold), 'undefined': undefined_measures(scores), 'lr': lr,
                'seconds': None, 'phases': phase, 'interrupted': interrupted, 'best_epoch': _best_epoch(history, cfg.monitor),
                'swa_epochs': averaged,
-               'device': str(dls.device), 'numerics': learn.numerics, 'config': asdict(cfg),
+               'device': str(dls.device), 'numerics': learn.numerics, 'machine': machine_kind(), 'config': asdict(cfg),
                'history': json.loads(history.to_json(orient='records')) if len(history) else []}
         if cal: res['calibration'] = {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)}
         learn.threshold, learn.calibration = threshold, cal
@@ -366,6 +368,54 @@ def _summary_text(res:dict) -> str:
     if ph := res.get('phases'):
         text += f"\nSeconds: {res['seconds']:.0f} in all; " + ', '.join(f'{k} {v:.0f}' for k, v in ph.items())
     return text
+
+# %% ../nbs/07_train.ipynb #e4c863d9
+def _open_teacher(teacher) -> XRayPredictor:
+    "`load_model(teacher)`, with an error for a pickle that says what a teacher can be"
+    try: return load_model(teacher)
+    except ModelFileError as e:
+        if 'trust_pickle' not in str(e): raise
+        raise ModelFileError(f"teacher '{teacher}' is a pickle, which pneumo_nb does not open for a teacher (unpickling runs code): "
+                             "give the teacher's run folder, its model.pth or its model.onnx") from None
+
+def distill_teacher(learn:Learner, # the student, before training
+                    teacher, # the teacher: any form `load_model` opens without a pickle (a run or ensemble folder, model.pth, model.onnx)
+                   ) -> nn.Module:
+    "The network of `teacher`, which must see the X-rays as `learn` does: a `PneumoError` naming its file when its classes or preprocessing differ"
+    pred, mine = _open_teacher(teacher), _learner_settings(learn) | {'vocab': list(learn.dls.vocab)}
+    theirs = pred.settings
+    for k in ('vocab', 'size', 'method', 'pad_mode', 'crop', 'equalize'):
+        if theirs[k] != mine[k]:
+            raise PneumoError(f"teacher '{teacher}' has {k} {theirs[k]!r} and this run {mine[k]!r}: a teacher must see the X-rays "
+                              "as its student does (train the student with the teacher's settings)")
+    for k in ('mean', 'std'):
+        if not np.allclose(theirs[k], mine[k], atol=1e-3):
+            raise PneumoError(f"teacher '{teacher}' normalises with {k} {np.round(theirs[k], 4).tolist()} and this run with "
+                              f"{np.round(mine[k], 4).tolist()}: a teacher must see the X-rays as its student does")
+    return pred.model
+
+class Distill(Callback):
+    "Knowledge distillation: the loss of a training batch is `weight` times the cross-entropy between the teacher's class probabilities and the student's, plus `1 - weight` times the usual loss"
+    order = 11   # after `CPUAutocast` and fastai's `MixedPrecision` (10) hand back the predictions in fp32 and leave autocast
+    def __init__(self, teacher:nn.Module|None, # the teacher's network (`distill_teacher`)
+                 weight:float=0.5, # of the teacher's probabilities in the loss
+                 source:str|None=None, # the teacher's file or folder: a pickled learner keeps it, not the network
+                ):
+        self.teacher, self.weight, self.source, self.soft = teacher, float(weight), source, None
+    def before_fit(self):
+        if self.teacher is None: self.teacher = load_model(self.source).model   # a learner read back from model.pkl
+        self.teacher.to(self.dls.device).eval()
+    def after_pred(self):
+        self.soft = None
+        if not self.training: return
+        with torch.no_grad(): self.soft = torch.softmax(self.teacher(self.x).float(), -1)   # under the batch's autocast, if any
+    def after_loss(self):
+        if self.soft is None: return
+        taught = -(self.soft * torch.log_softmax(self.pred.float(), -1)).sum(-1).mean()
+        self.learn.loss_grad = (1 - self.weight) * self.loss_grad + self.weight * taught
+        self.learn.loss, self.soft = self.learn.loss_grad.clone(), None
+    def __getstate__(self): return {**self.__dict__, 'teacher': None, 'soft': None}   # model.pkl: the teacher's name, not its network
+
 
 # %% ../nbs/07_train.ipynb #7f5c7c36
 def same_recipe(stored:dict, # the `config` of a run's `metrics.json`
