@@ -5,9 +5,10 @@
         --baseline nbs/runs/xray_cnn nbs/runs/seed1 nbs/runs/seed2 [--record FILE]
     python benchmarks/candidates.py ... --baseline-figures benchmarks/results/candidates.json   # the baseline as recorded
 
-Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each: `--runs` of the candidate,
-`--baseline` of the recipe it must beat. Where the baseline's runs are not at hand (they are not committed: a fresh clone
-has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were, and
+Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each, or a `pneumo-ensemble` of such
+runs (its seeds its members', its training time theirs and its own): `--runs` of the candidate, `--baseline` of the
+recipe it must beat. No seed may serve twice on one side. Where the baseline's runs are not at hand (they are not
+committed: a fresh clone has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were, and
 the candidate's runs must have that entry's number of validation X-rays. Figures are compared at the 4 decimals a
 record keeps. The same seed gives another run on another kind of machine (`benchmarks/same_seed.py`), so the script
 warns when the two recipes trained on different kinds (`machine` in each run's metrics.json, recorded as `trained_on`),
@@ -46,6 +47,18 @@ DECIDE = ('report: ROC AUC', 'report: NORMAL2 specificity')   # what a candidate
 # every figure compared is better higher: the stress test's worst changes too (nearer 0, or above it)
 
 
+def seeds_of(m:dict) -> str:
+    "How a run's metrics.json `m` names its seed: 'seed S', or for an ensemble (`pneumo-ensemble`) its members', 'seeds A, B, C'"
+    if 'ensemble' in m: return 'seeds ' + ', '.join(str(s) for s in m['ensemble']['seeds'])
+    return f"seed {m['config']['seed']}"
+
+
+def machines_of(run:Path, m:dict) -> dict:
+    "The machine each network of `run` trained on: the run's own, or for an ensemble each member's"
+    if 'ensemble' in m: return dict(zip(m['ensemble']['members'], m['ensemble'].get('machines') or [None] * len(m['ensemble']['members'])))
+    return {str(run): m.get('machine')}
+
+
 def scored(run:Path, m:dict, name:str, t:pd.DataFrame, results:Path) -> dict:
     "The ablation record of `run` (its metrics.json `m`): read back from `results` when a line has its config and threshold, else scored and appended"
     if results.exists():
@@ -54,7 +67,8 @@ def scored(run:Path, m:dict, name:str, t:pd.DataFrame, results:Path) -> dict:
             if rec.get('config') == m['config'] and rec.get('run_threshold') == m['threshold']: return rec
     raw = raw_tables(run, list(t.path))
     probs = pd.DataFrame(calibrate(raw.values.ravel(), m.get('calibration')).reshape(raw.shape), columns=raw.columns)
-    rec = score_record(f"{name}, seed {m['config']['seed']} (pneumo-train, {time.strftime('%Y-%m-%d')})", t, probs[['clean', *STRESS_TESTS]])
+    made_by = 'pneumo-ensemble' if 'ensemble' in m else 'pneumo-train'
+    rec = score_record(f"{name}, {seeds_of(m)} ({made_by}, {time.strftime('%Y-%m-%d')})", t, probs[['clean', *STRESS_TESTS]])
     rec = dict(rec, config=m['config'], train_seconds=m['seconds'], numerics=m.get('numerics'), run_threshold=m['threshold'],
                **provenance(device=m['device']))
     append_jsonl(results, rec)
@@ -67,7 +81,8 @@ def figures(m:dict, rec:dict) -> dict:
     out = {f'report: {name}': h['report'][k] for k, name in (('roc_auc', 'ROC AUC'), ('sensitivity', 'sensitivity'), ('specificity', 'specificity'))}
     out |= {f"report: {s} {v['measure']}": v['value'] for s, v in h['report_by_series'].items()}
     out |= {k: v for k, v in every.items() if k.startswith('stress')}
-    return out | {'all validation: ROC AUC': every['ROC AUC'], 'training seconds': m['seconds']}
+    seconds = m['seconds'] + m['ensemble']['members_seconds'] if 'ensemble' in m else m['seconds']   # an ensemble: its members' training too
+    return out | {'all validation: ROC AUC': every['ROC AUC'], 'training seconds': round(seconds, 1)}
 
 
 def recorded_baseline(f:Path, name:str) -> dict:
@@ -83,7 +98,7 @@ def recorded_baseline(f:Path, name:str) -> dict:
 
 def machine_warning(trained_on:dict) -> str|None:
     "What makes the comparison unfair, if anything: runs whose machine is not recorded, or runs of the two recipes trained on different kinds of machine"
-    unknown = [r for side in trained_on.values() for r, m in side.items() if not m]
+    unknown = list(dict.fromkeys(r for side in trained_on.values() for r, m in side.items() if not m))   # a run on both sides (an ensemble's member) once
     if unknown:
         return (f"the machine is not recorded for {', '.join(unknown)} (no 'machine' in metrics.json: trained before pneumo-train "
                 "recorded it), so runs from different kinds of machine may be set side by side")
@@ -124,16 +139,18 @@ if __name__ == '__main__':
         if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
     metrics = {r: json.loads((r/'metrics.json').read_text()) for r in [*a.runs, *a.baseline]}
     for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)) if a.baseline else (('--runs', a.runs),):
-        seeds = [metrics[r]['config']['seed'] for r in runs]
-        if len(set(seeds)) < 2 or len(set(seeds)) < len(seeds):
-            sys.exit(f"{flag}: give at least two runs of different seeds (a spread needs them), not seeds {seeds}")
+        seeds = [metrics[r]['ensemble']['seeds'] if 'ensemble' in metrics[r] else [metrics[r]['config']['seed']] for r in runs]
+        every = [s for run_seeds in seeds for s in run_seeds]
+        if len(runs) < 2 or len(set(every)) < len(every):
+            sys.exit(f"{flag}: give at least two runs whose seeds all differ (a spread needs them), not seeds {seeds}")
     t = valid_table([*a.baseline, *a.runs][0], str(a.data))
     if recorded and len(t) != recorded['n_valid']:
         sys.exit(f"{a.runs[0]/'split.csv'} has {len(t)} validation X-rays, not the {recorded['n_valid']} of the recorded baseline: not its split")
-    splits = {r: (r/'split.csv').read_text() for r in [*a.runs, *a.baseline]}
-    if len(set(splits.values())) > 1: sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
-    trained_on = {'candidate': {str(r): metrics[r].get('machine') for r in a.runs},
-                  'baseline': recorded['machines'] if recorded else {str(r): metrics[r].get('machine') for r in a.baseline}}
+    splits = {r: pd.read_csv(r/'split.csv')[['path', 'split']].sort_values('path').to_json(orient='values') for r in [*a.runs, *a.baseline]}
+    if len(set(splits.values())) > 1:   # which X-rays validate, not how a file is written (an ensemble's adds each X-ray's series)
+        sys.exit(f"the runs do not share one patient split: compare {', '.join(str(r) for r in splits)}")
+    on = lambda runs: {k: v for r in runs for k, v in machines_of(r, metrics[r]).items()}
+    trained_on = {'candidate': on(a.runs), 'baseline': recorded['machines'] if recorded else on(a.baseline)}
     if warning := machine_warning(trained_on): print(f'Warning: {warning}', file=sys.stderr, flush=True)
     tabs = {}
     if recorded: tabs[a.baseline_name] = pd.DataFrame(recorded['figures'])
@@ -142,7 +159,7 @@ if __name__ == '__main__':
         for run in runs:
             s = time.perf_counter()
             rec = scored(run, metrics[run], name, t, a.results)
-            cols[f"seed {metrics[run]['config']['seed']}"] = figures(metrics[run], rec)
+            cols[seeds_of(metrics[run])] = figures(metrics[run], rec)
             print(f'{run}: scored in {time.perf_counter() - s:.0f} s', flush=True)
         tabs[name] = pd.DataFrame(cols)
     table = compare(tabs[a.name], tabs[a.baseline_name])

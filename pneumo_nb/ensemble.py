@@ -13,7 +13,7 @@ import numpy as np, pandas as pd
 from .config import PneumoError, TrainConfig
 from .data import load_split, sample_path
 from .metrics import scores_at, fit_calibration, calibrate, calibration_scores
-from .models import XRayEnsemble
+from .models import XRayEnsemble, MACHINE_KIND
 from .inference import XRayPredictor, load_model, model_file_kind, ModelFileError
 from .evaluate import series_report, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json
@@ -118,6 +118,13 @@ def _run_metrics(run:Path) -> dict:
     f = (Path(run) if Path(run).is_dir() else Path(run).parent)/'metrics.json'
     return json.loads(f.read_text()) if f.exists() else {}
 
+def _shared_machine(metrics:list, # the members' metrics.json
+                   ) -> dict|None:
+    "The machine the members trained on (`machine` in their metrics.json), when every one records it and all are of one kind; else None"
+    machines = [m.get('machine') for m in metrics]
+    kinds = {tuple(m.get(k) for k in MACHINE_KIND) for m in machines if m}
+    return machines[0] if all(machines) and len(kinds) == 1 else None
+
 def fit_ensemble(runs:list, # `pneumo-train` output folders (or their model.pth): the members
                  data:Path|None=None, # the dataset root they trained on; default: the first member's `--data`, else the bundled sample
                  out:Path='ensemble', # folder for the ensemble
@@ -153,10 +160,11 @@ def fit_ensemble(runs:list, # `pneumo-train` output folders (or their model.pth)
            'threshold': pred.threshold, 'threshold_rule': _rule(TrainConfig(min_sensitivity=min_sensitivity), False),
            'at_threshold': scores_at(y, p, pred.threshold), 'lr': metrics[0].get('lr', float('nan')), 'seconds': None,
            'best_epoch': ', '.join(str(m.get('best_epoch')) for m in metrics), 'device': str(pred.device), 'numerics': 'fp32',
+           'machine': _shared_machine(metrics),
            'config': cfg, 'calibration': {**cal, 'before': calibration_scores(y, raw), 'after': calibration_scores(y, p)},
            'ood': pred.ood.summary() | {'valid': flagged_report(checked, valid.label.values)},
            'ensemble': dict(members=[str(r) for r in runs], combine=combine, seeds=[m.get('config', {}).get('seed') for m in metrics], lrs=[m.get('lr') for m in metrics],
-                            members_seconds=round(sum(m.get('seconds') or 0 for m in metrics), 1),
+                            members_seconds=round(sum(m.get('seconds') or 0 for m in metrics), 1), machines=[m.get('machine') for m in metrics],
                             member_figures={str(r): run_figures(m) for r, m in zip(runs, metrics) if m})}
     def write(onnx:bool=True):
         pred.export_weights(out/'model.pth')

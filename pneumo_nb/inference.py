@@ -25,13 +25,16 @@ from .preprocess import EqualizeContrast, CropToLungs
 from .ood import OODCheck, WithFeatures, captured_features, colourfulness, layout_thumbnail, last_linear
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'XRayPredictor', 'one_channel', 'stack_xrays',
-           'collate_xrays', 'export_learner', 'export_weights', 'export_onnx', 'model_file_kind', 'load_model',
-           'OnnxNetwork', 'pipelined', 'prediction_files']
+__all__ = ['WEIGHTS_FORMAT', 'Prediction', 'TTA_AUGMENTATION', 'ModelFileError', 'PickleRefused', 'XRayPredictor', 'one_channel',
+           'stack_xrays', 'collate_xrays', 'export_learner', 'export_weights', 'export_onnx', 'model_file_kind',
+           'load_model', 'OnnxNetwork', 'pipelined', 'prediction_files']
 
 # %% ../nbs/08_inference.ipynb #c78e370e
 class ModelFileError(PneumoError):
     "A model file that is missing, damaged, or not a model that pneumo_nb can load"
+
+class PickleRefused(ModelFileError):
+    "A pickle (fastai's `model.pkl`) that `load_model` does not open without `trust_pickle`: unpickling runs code"
 
 WEIGHTS_FORMAT = 'pneumo_nb weights-only model'  # the `format` written in every model.json
 
@@ -387,8 +390,8 @@ def model_file_kind(fname:Path, # a file
     if len(head) > 2 and head[0] == 0x08 and 1 <= head[1] <= 30 and head[2] in (0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42): return 'onnx'
     return 'unknown'
 
-def _pickle_refused(fname:Path, what:str) -> ModelFileError:
-    return ModelFileError(
+def _pickle_refused(fname:Path, what:str) -> PickleRefused:
+    return PickleRefused(
         f"'{fname}' {what}, and unpickling a file runs code stored in it, so pneumo_nb does not open it: load a "
         "weights-only model (model.pth with its model.json) or model.onnx instead, or, only for a file you made "
         "yourself, pass trust_pickle=True (--trust-pickle on the commands)")

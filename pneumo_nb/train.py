@@ -23,7 +23,7 @@ from .metrics import (MEASURES, clinical_scores, pneumonia_probability, is_pneum
                                undefined_measures, scores_at, fit_calibration, calibrate, calibration_scores,
                                calibration_words)
 from .models import xray_learner, is_pretrainable, resolve_precision, machine_kind
-from .inference import export_learner, XRayPredictor, load_model, ModelFileError, _learner_settings
+from .inference import export_learner, XRayPredictor, load_model, ModelFileError, PickleRefused, _learner_settings
 from .evaluate import series_report, series_words, bootstrap_ci
 from .stress import stress_tables, stress_report, stress_json, stress_words, STRESS_TESTS
 from .card import write_model_card
@@ -373,8 +373,7 @@ def _summary_text(res:dict) -> str:
 def _open_teacher(teacher) -> XRayPredictor:
     "`load_model(teacher)`, with an error for a pickle that says what a teacher can be"
     try: return load_model(teacher)
-    except ModelFileError as e:
-        if 'trust_pickle' not in str(e): raise
+    except PickleRefused:
         raise ModelFileError(f"teacher '{teacher}' is a pickle, which pneumo_nb does not open for a teacher (unpickling runs code): "
                              "give the teacher's run folder, its model.pth or its model.onnx") from None
 
