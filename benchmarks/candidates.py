@@ -8,9 +8,9 @@
 Every run is a `pneumo-train` run on the same patient split (`--split`), one seed each, or a `pneumo-ensemble` of such
 runs (its seeds its members', its training time theirs and its own): `--runs` of the candidate, `--baseline` of the
 recipe it must beat. No seed may serve twice on one side. Where the baseline's runs are not at hand (they are not
-committed: a fresh clone has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file written when they were, and
-the candidate's runs must have that entry's number of validation X-rays. Figures are compared at the 4 decimals a
-record keeps. The same seed gives another run on another kind of machine (`benchmarks/same_seed.py`), so the script
+committed: a fresh clone has none), `--baseline-figures FILE` takes its figures, seed by seed, from a `--record` file
+written when they were, and the candidate's runs must have that entry's number of validation X-rays. Figures are
+compared at the 4 decimals a record keeps. The same seed gives another run on another kind of machine (`benchmarks/same_seed.py`), so the script
 warns when the two recipes trained on different kinds (`machine` in each run's metrics.json, recorded as `trained_on`),
 or on machines it cannot tell. For each run the script predicts every validation X-ray as it is and under each change of the stress
 test (`seed_spread.raw_tables`: the ONNX form, then the run's own calibration) and scores it with
@@ -47,10 +47,14 @@ DECIDE = ('report: ROC AUC', 'report: NORMAL2 specificity')   # what a candidate
 # every figure compared is better higher: the stress test's worst changes too (nearer 0, or above it)
 
 
-def seeds_of(m:dict) -> str:
-    "How a run's metrics.json `m` names its seed: 'seed S', or for an ensemble (`pneumo-ensemble`) its members', 'seeds A, B, C'"
-    if 'ensemble' in m: return 'seeds ' + ', '.join(str(s) for s in m['ensemble']['seeds'])
-    return f"seed {m['config']['seed']}"
+def seeds_of(m:dict) -> list:
+    "The seeds of a run (its metrics.json `m`): its own, or for an ensemble (`pneumo-ensemble`) its members'"
+    return m['ensemble']['seeds'] if 'ensemble' in m else [m['config']['seed']]
+
+
+def seed_label(m:dict) -> str:
+    "How the tables name a run: 'seed S', or for an ensemble 'seeds A, B, C'"
+    return ('seeds ' if 'ensemble' in m else 'seed ') + ', '.join(str(s) for s in seeds_of(m))
 
 
 def machines_of(run:Path, m:dict) -> dict:
@@ -68,7 +72,7 @@ def scored(run:Path, m:dict, name:str, t:pd.DataFrame, results:Path) -> dict:
     raw = raw_tables(run, list(t.path))
     probs = pd.DataFrame(calibrate(raw.values.ravel(), m.get('calibration')).reshape(raw.shape), columns=raw.columns)
     made_by = 'pneumo-ensemble' if 'ensemble' in m else 'pneumo-train'
-    rec = score_record(f"{name}, {seeds_of(m)} ({made_by}, {time.strftime('%Y-%m-%d')})", t, probs[['clean', *STRESS_TESTS]])
+    rec = score_record(f"{name}, {seed_label(m)} ({made_by}, {time.strftime('%Y-%m-%d')})", t, probs[['clean', *STRESS_TESTS]])
     rec = dict(rec, config=m['config'], train_seconds=m['seconds'], numerics=m.get('numerics'), run_threshold=m['threshold'],
                **provenance(device=m['device']))
     append_jsonl(results, rec)
@@ -139,7 +143,7 @@ if __name__ == '__main__':
         if not (r/'metrics.json').exists(): sys.exit(f"{r}: no metrics.json (not a finished pneumo-train run)")
     metrics = {r: json.loads((r/'metrics.json').read_text()) for r in [*a.runs, *a.baseline]}
     for flag, runs in (('--runs', a.runs), ('--baseline', a.baseline)) if a.baseline else (('--runs', a.runs),):
-        seeds = [metrics[r]['ensemble']['seeds'] if 'ensemble' in metrics[r] else [metrics[r]['config']['seed']] for r in runs]
+        seeds = [seeds_of(metrics[r]) for r in runs]
         every = [s for run_seeds in seeds for s in run_seeds]
         if len(runs) < 2 or len(set(every)) < len(every):
             sys.exit(f"{flag}: give at least two runs whose seeds all differ (a spread needs them), not seeds {seeds}")
@@ -159,7 +163,7 @@ if __name__ == '__main__':
         for run in runs:
             s = time.perf_counter()
             rec = scored(run, metrics[run], name, t, a.results)
-            cols[seeds_of(metrics[run])] = figures(metrics[run], rec)
+            cols[seed_label(metrics[run])] = figures(metrics[run], rec)
             print(f'{run}: scored in {time.perf_counter() - s:.0f} s', flush=True)
         tabs[name] = pd.DataFrame(cols)
     table = compare(tabs[a.name], tabs[a.baseline_name])

@@ -10,6 +10,7 @@ import contextlib, json, os, re, signal, sys, threading, time, warnings
 from dataclasses import asdict, fields
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+import torch.nn.functional as F
 from fastai.vision.all import *
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.channelslast import ChannelsLast
@@ -410,7 +411,7 @@ class Distill(Callback):
         with torch.no_grad(): self.soft = torch.softmax(self.teacher(self.x).float(), -1)   # under the batch's autocast, if any
     def after_loss(self):
         if self.soft is None: return
-        taught = -(self.soft * torch.log_softmax(self.pred.float(), -1)).sum(-1).mean()
+        taught = F.cross_entropy(self.pred.float(), self.soft)   # against the teacher's probabilities, not labels
         self.learn.loss_grad = (1 - self.weight) * self.loss_grad + self.weight * taught
         self.learn.loss, self.soft = self.learn.loss_grad.clone(), None
     def __getstate__(self): return {**self.__dict__, 'teacher': None, 'soft': None}   # model.pkl: the teacher's name, not its network
